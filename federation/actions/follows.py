@@ -1,0 +1,114 @@
+"""Following: answering remote follows, and local actors following others."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from tortoise.transactions import in_transaction
+
+from federation import render
+from federation.outbox import publish
+from models.actors import Actor
+from models.follows import ACCEPTED, PENDING, Follow
+from models.insights import FOLLOWED, UNFOLLOWED, FollowEvent
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+
+def _follow_object(follow_uri: str, follower: Actor, target: Actor) -> dict[str, Any]:
+    return {"id": follow_uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
+
+
+async def receive_follow(ctx: "FederationContext", follower: Actor, target: Actor, follow_uri: str) -> Follow:
+    """A remote Follow: accept at once, or keep it pending when the target approves followers by hand."""
+    async with in_transaction():
+        follow = await Follow.filter(follower=follower, target=target).first()
+        if follow is None:
+            follow = await Follow.create(follower=follower, target=target, state=PENDING, activity_uri=follow_uri)
+        else:
+            # A repeated Follow (the remote lost our Accept): answer again with the new id.
+            await Follow.filter(id=follow.id).update(activity_uri=follow_uri)
+            follow.activity_uri = follow_uri
+        if follow.state == ACCEPTED or not target.manually_approves:
+            await _accept(ctx, follow, follower, target)
+    ctx.wake()
+    return follow
+
+
+async def approve_follow(ctx: "FederationContext", follow: Follow) -> None:
+    await follow.fetch_related("follower", "target")
+    async with in_transaction():
+        await _accept(ctx, follow, follow.follower, follow.target)
+    ctx.wake()
+
+
+async def _accept(ctx: "FederationContext", follow: Follow, follower: Actor, target: Actor) -> None:
+    if follow.state != ACCEPTED:
+        now = datetime.now(timezone.utc)
+        await Follow.filter(id=follow.id).update(state=ACCEPTED, accepted_at=now)
+        follow.state = ACCEPTED
+        await FollowEvent.create(target=target, follower_uri=follower.uri, kind=FOLLOWED)
+    if follower.is_local:
+        return
+    accept = render.activity(
+        ctx.urls.new_activity(), "Accept", target.uri, _follow_object(follow.activity_uri or "", follower, target)
+    )
+    await publish(target, accept, to_followers=False, inboxes=[follower.inbox])
+
+
+async def reject_follow(ctx: "FederationContext", follow: Follow) -> None:
+    """Refuse a pending request, or remove an accepted follower (Mastodon then drops the follow)."""
+    await follow.fetch_related("follower", "target")
+    async with in_transaction():
+        await end_follow(follow)
+        if not follow.follower.is_local:
+            reject = render.activity(
+                ctx.urls.new_activity(),
+                "Reject",
+                follow.target.uri,
+                _follow_object(follow.activity_uri or "", follow.follower, follow.target),
+            )
+            await publish(follow.target, reject, to_followers=False, inboxes=[follow.follower.inbox])
+    ctx.wake()
+
+
+async def end_follow(follow: Follow) -> None:
+    """Remove a follow (Undo, Reject or removal), recording the loss of an accepted follower."""
+    await follow.fetch_related("follower")
+    if follow.state == ACCEPTED:
+        await FollowEvent.create(target_id=follow.target_id, follower_uri=follow.follower.uri, kind=UNFOLLOWED)
+    await Follow.filter(id=follow.id).delete()
+
+
+async def follow(ctx: "FederationContext", actor: Actor, target: Actor) -> Follow:
+    """A local actor follows another; remote targets answer with Accept or Reject later."""
+    existing = await Follow.filter(follower=actor, target=target).first()
+    if existing is not None:
+        return existing
+    if target.is_local:
+        return await receive_follow(ctx, actor, target, ctx.urls.new_activity())
+    follow_uri = ctx.urls.new_activity()
+    async with in_transaction():
+        follow = await Follow.create(follower=actor, target=target, state=PENDING, activity_uri=follow_uri)
+        activity = render.activity(follow_uri, "Follow", actor.uri, target.uri)
+        await publish(actor, activity, to_followers=False, inboxes=[target.inbox])
+    ctx.wake()
+    return follow
+
+
+async def unfollow(ctx: "FederationContext", actor: Actor, target: Actor) -> None:
+    follow = await Follow.filter(follower=actor, target=target).first()
+    if follow is None:
+        return
+    async with in_transaction():
+        await end_follow(follow)
+        if not target.is_local:
+            undo = render.activity(
+                ctx.urls.new_activity(),
+                "Undo",
+                actor.uri,
+                _follow_object(follow.activity_uri or "", actor, target),
+            )
+            await publish(actor, undo, to_followers=False, inboxes=[target.inbox])
+    ctx.wake()

@@ -1,0 +1,192 @@
+"""The delivery worker: fan-out rows become one Delivery per distinct inbox; each is signed and POSTed."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from federation.http import FetchError
+from federation.queue import backoff_delay, claim, retry_after, utcnow
+from federation.signatures import sign_request
+from federation import vocab
+from models.follows import ACCEPTED, Follow
+from models.insights import UNFOLLOWED, FollowEvent
+from models.queues import DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff, OutboundActivity
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+log = logging.getLogger(__name__)
+
+# With backoff capped at 6 h, 20 attempts span about three days before a delivery is given up.
+MAX_ATTEMPTS = 20
+# Statuses worth retrying; any other 4xx is the remote telling us the request will never succeed.
+RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+async def audience_inboxes(ctx: "FederationContext", audience: dict[str, Any]) -> list[str]:
+    """Distinct remote inboxes for an audience: a follower's shared inbox stands in for its own."""
+    inboxes = set(audience.get("inboxes") or [])
+    followers_of = audience.get("followers_of")
+    if followers_of is not None:
+        rows = await Follow.filter(
+            target_id=followers_of, state=ACCEPTED, follower__is_local=False, follower__deleted_at=None
+        ).values_list("follower__shared_inbox", "follower__inbox")
+        inboxes.update(shared or inbox for shared, inbox in rows)
+    return sorted(inbox for inbox in inboxes if inbox and not ctx.urls.is_local(inbox))
+
+
+async def expand_fanouts(ctx: "FederationContext", limit: int = 20) -> int:
+    fanouts = await claim(FanOut, limit=limit)
+    for fanout in fanouts:
+        inboxes = await audience_inboxes(ctx, fanout.audience)
+        now = utcnow()
+        async with in_transaction():
+            await Delivery.bulk_create(
+                [
+                    Delivery(activity_id=fanout.activity_id, inbox_url=inbox, host=_host(inbox), next_attempt_at=now)
+                    for inbox in inboxes
+                ],
+                batch_size=500,
+            )
+            await FanOut.filter(id=fanout.id).update(state=DONE, locked_until=None)
+    return len(fanouts)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: Delivery
+    status: int | None
+    error: str | None
+    retry_after: timedelta | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+    @property
+    def retryable(self) -> bool:
+        return self.status is None or self.status >= 500 or self.status in RETRYABLE_STATUSES
+
+
+async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
+    deliveries = await claim(Delivery, limit=limit)
+    if not deliveries:
+        return 0
+    now = utcnow()
+    blocked = {
+        row.host: row.next_attempt_at
+        for row in await HostBackoff.filter(host__in={d.host for d in deliveries}, next_attempt_at__gt=now)
+    }
+    for delivery in (d for d in deliveries if d.host in blocked):
+        # The host is backing off: wait with it, without spending an attempt.
+        await Delivery.filter(id=delivery.id).update(next_attempt_at=blocked[delivery.host], locked_until=None)
+    ready = [d for d in deliveries if d.host not in blocked]
+    activities = {
+        row.id: row
+        for row in await OutboundActivity.filter(id__in={d.activity_id for d in ready}).prefetch_related("actor")
+    }
+    bodies = {row_id: json.dumps(row.payload).encode() for row_id, row in activities.items()}
+    limiter = asyncio.Semaphore(ctx.delivery_concurrency)
+
+    async def send(delivery: Delivery) -> Outcome:
+        async with limiter:
+            return await _post(ctx, delivery, activities[delivery.activity_id], bodies[delivery.activity_id])
+
+    outcomes = await asyncio.gather(*(send(d) for d in ready))
+    await _record(outcomes)
+    return len(deliveries)
+
+
+async def _post(ctx: "FederationContext", delivery: Delivery, activity: OutboundActivity, body: bytes) -> Outcome:
+    actor = activity.actor
+    try:
+        # RSA signing releases the GIL, so a thread pool signs on both cores.
+        headers = await asyncio.to_thread(
+            sign_request,
+            method="POST",
+            url=delivery.inbox_url,
+            key_id=actor.public_key_id,
+            private_key_pem=actor.private_key_pem,
+            body=body,
+            content_type=vocab.ACTIVITY_JSON,
+        )
+        response = await ctx.http.request(
+            "POST", delivery.inbox_url, headers=headers, body=body, follow_redirects=False
+        )
+    except FetchError as exc:
+        return Outcome(delivery, None, str(exc))
+    error = None if 200 <= response.status < 300 else f"HTTP {response.status}: {response.body[:200]!r}"
+    return Outcome(delivery, response.status, error, retry_after(response.headers.get("Retry-After"), utcnow()))
+
+
+async def _record(outcomes: list[Outcome]) -> None:
+    now = utcnow()
+    succeeded_hosts = {o.delivery.host for o in outcomes if o.ok or o.gone}
+    done_ids = [o.delivery.id for o in outcomes if o.ok or o.gone]
+    if done_ids:
+        await Delivery.filter(id__in=done_ids).update(state=DONE, delivered_at=now, locked_until=None, last_error=None)
+    for outcome in outcomes:
+        if outcome.ok:
+            continue
+        if outcome.gone:
+            await _remove_gone_followers(outcome.delivery.inbox_url)
+            continue
+        await _record_failure(outcome, now)
+    failed_hosts = {o.delivery.host for o in outcomes if o.retryable and not o.ok} - succeeded_hosts
+    for host in failed_hosts:
+        worst = max((o for o in outcomes if o.delivery.host == host), key=lambda o: o.retry_after or timedelta(0))
+        await _host_failed(host, worst, now)
+    if succeeded_hosts:
+        await HostBackoff.filter(host__in=succeeded_hosts).delete()
+
+
+async def _record_failure(outcome: Outcome, now: datetime) -> None:
+    delivery = outcome.delivery
+    attempts = delivery.attempts + 1
+    if not outcome.retryable or attempts >= MAX_ATTEMPTS:
+        state, next_at = FAILED, now
+    else:
+        state, next_at = PENDING, now + (outcome.retry_after or backoff_delay(attempts))
+    log.info("delivery %s to %s failed (%s), attempt %d", delivery.id, delivery.inbox_url, outcome.error, attempts)
+    await Delivery.filter(id=delivery.id).update(
+        state=state,
+        attempts=attempts,
+        next_attempt_at=next_at,
+        locked_until=None,
+        last_error=outcome.error,
+        last_status=outcome.status,
+    )
+
+
+async def _host_failed(host: str, outcome: Outcome, now: datetime) -> None:
+    row = await HostBackoff.filter(host=host).first()
+    failures = (row.failures if row else 0) + 1
+    next_at = now + (outcome.retry_after or backoff_delay(failures))
+    if row is None:
+        await HostBackoff.create(host=host, failures=failures, next_attempt_at=next_at, last_error=outcome.error)
+    else:
+        await HostBackoff.filter(id=row.id).update(failures=failures, next_attempt_at=next_at, last_error=outcome.error)
+
+
+async def _remove_gone_followers(inbox_url: str) -> None:
+    """410 Gone from an actor's own inbox: that actor no longer exists, so it no longer follows anyone."""
+    follows = await Follow.filter(follower__inbox=inbox_url, follower__is_local=False).prefetch_related("follower")
+    for follow in follows:
+        await FollowEvent.create(target_id=follow.target_id, follower_uri=follow.follower.uri, kind=UNFOLLOWED)
+    if follows:
+        await Follow.filter(id__in=[f.id for f in follows]).delete()

@@ -1,0 +1,35 @@
+"""Create of a post (Note, Article, Page, Question)."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from federation.fetch import fetch_object
+from federation.inbox.common import sender
+from federation.protocol.activity import ActivityDoc
+from federation.protocol.common import ProtocolError
+from federation.protocol.objects import parse_object
+from federation.remote_posts import is_relevant, store_remote_post
+from federation.vocab import POST_TYPES
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+log = logging.getLogger(__name__)
+
+
+async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    # Intake checked that an embedded object is on the actor's host and attributed to the actor;
+    # an object given only by id is fetched from its origin.
+    raw = activity.object if activity.object is not None else await fetch_object(ctx, activity.object_id or "")
+    doc = parse_object(raw)
+    if doc.type not in POST_TYPES:
+        log.info("Create %s of a %s: not a post, ignored", activity.id, doc.type)
+        return
+    if doc.attributed_to != activity.actor:
+        raise ProtocolError(f"Create by {activity.actor} of {doc.id}, attributed to {doc.attributed_to}")
+    author = await sender(ctx, activity)
+    if not await is_relevant(ctx, doc, author):
+        log.info("Create %s: nobody here follows, is addressed or replied to; ignored", activity.id)
+        return
+    await store_remote_post(doc, author, activity.id)

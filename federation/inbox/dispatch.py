@@ -1,0 +1,88 @@
+"""The inbox worker: one table from (activity type, object type) to a handler."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from federation.http import FetchError
+from federation.inbox import accept, announce, create, delete, featured, follow, like, undo, update
+from federation.protocol.activity import ActivityDoc, parse_activity
+from federation.protocol.common import ProtocolError
+from federation.queue import backoff_delay, claim, utcnow
+from federation.resolve import ResolveError
+from federation.vocab import POST_TYPES
+from models.queues import DONE, FAILED, InboxItem
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["FederationContext", ActivityDoc], Awaitable[None]]
+
+ANY = None  # the handler for an activity type whatever its object (or when the object is only an id)
+ACTOR_TYPES = ("Person", "Service", "Application", "Group", "Organization")
+
+HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("Follow", ANY): follow.on_follow,
+    ("Accept", ANY): accept.on_accept,
+    ("Reject", ANY): accept.on_reject,
+    ("Undo", ANY): undo.on_undo,
+    ("Create", ANY): create.on_create,
+    **{("Update", kind): update.on_update_post for kind in POST_TYPES},
+    **{("Update", kind): update.on_update_actor for kind in ACTOR_TYPES},
+    ("Delete", ANY): delete.on_delete,
+    ("Like", ANY): like.on_like,
+    ("Announce", ANY): announce.on_announce,
+    ("Add", ANY): featured.on_add,
+    ("Remove", ANY): featured.on_remove,
+}
+
+# Transient failures (a remote server down) are retried this many times before the item is given up.
+MAX_ATTEMPTS = 8
+
+
+def find_handler(activity: ActivityDoc) -> Handler | None:
+    object_type = activity.object.get("type") if activity.object else None
+    if isinstance(object_type, str) and (activity.type, object_type) in HANDLERS:
+        return HANDLERS[(activity.type, object_type)]
+    return HANDLERS.get((activity.type, ANY))
+
+
+async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
+    items = await claim(InboxItem, limit=limit)
+    for item in items:
+        await _process(ctx, item)
+    return len(items)
+
+
+async def _process(ctx: "FederationContext", item: InboxItem) -> None:
+    try:
+        activity = parse_activity(item.activity)
+        handler = find_handler(activity)
+        if handler is None:
+            log.info("no handler for %s %s; ignored", activity.type, activity.id)
+        else:
+            await handler(ctx, activity)
+    except (FetchError, ResolveError) as exc:
+        await _retry_later(item, f"{type(exc).__name__}: {exc}")
+        return
+    except ProtocolError as exc:
+        log.info("inbox item %s refused: %s", item.activity_id, exc)
+        await InboxItem.filter(id=item.id).update(state=FAILED, last_error=str(exc), locked_until=None)
+        return
+    except Exception as exc:  # a bug or a database fault: keep the item and retry, never lose it
+        log.exception("inbox item %s failed", item.activity_id)
+        await _retry_later(item, f"{type(exc).__name__}: {exc}")
+        return
+    await InboxItem.filter(id=item.id).update(state=DONE, locked_until=None, last_error=None)
+
+
+async def _retry_later(item: InboxItem, error: str) -> None:
+    attempts = item.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        await InboxItem.filter(id=item.id).update(state=FAILED, attempts=attempts, last_error=error, locked_until=None)
+        return
+    await InboxItem.filter(id=item.id).update(
+        attempts=attempts, next_attempt_at=utcnow() + backoff_delay(attempts), last_error=error, locked_until=None
+    )

@@ -1,0 +1,38 @@
+"""Update of a post or of an actor's profile. Only the owner may update (CVE-2024-37903)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from federation.protocol.activity import ActivityDoc
+from federation.protocol.common import ProtocolError
+from federation.protocol.objects import parse_object
+from federation.remote_posts import post_fields
+from federation.inbox.common import sender
+from federation.resolve import get_actor
+from models.posts import Post
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+
+async def on_update_post(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    doc = parse_object(activity.object or {})
+    post = await Post.filter(uri=doc.id).prefetch_related("author").first()
+    if post is None:
+        return  # never stored: nothing to update
+    if post.author.uri != activity.actor or doc.attributed_to not in (None, activity.actor):
+        raise ProtocolError(f"{activity.actor} may not update {doc.id}, which belongs to {post.author.uri}")
+    author = await sender(ctx, activity)
+    fields = post_fields(doc, author)
+    for name in ("author", "published", "in_reply_to_uri"):
+        fields.pop(name)
+    fields["edited_at"] = doc.updated or datetime.now(timezone.utc)
+    await Post.filter(id=post.id).update(**fields)
+
+
+async def on_update_actor(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    # The embedded profile is not believed: refetch it from its origin.
+    if activity.object_id != activity.actor:
+        raise ProtocolError(f"{activity.actor} may not update actor {activity.object_id}")
+    await get_actor(ctx, activity.actor, refresh=True)

@@ -1,0 +1,144 @@
+"""Creating local actors (people, pages, the instance actor) and their API tokens."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import secrets
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from tortoise.transactions import in_transaction
+
+from federation.signatures import generate_rsa_keypair
+from federation.urls import INSTANCE_ACTOR_NAME, LocalUrls
+from federation.vocab import APPLICATION, PERSON, SERVICE
+from models.actors import Actor, ApiToken, LocalUser, PageRole
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
+# Names that would shadow our own routes or confuse people.
+RESERVED_NAMES = frozenset({"admin", "root", "api", "inbox", "actor", "moot", "well_known", "about", "settings"})
+
+
+class LocalActorError(ValueError):
+    """The actor cannot be created; the message says why."""
+
+
+def check_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise LocalActorError(
+            f"{name!r} is not a valid name: use 1-30 lowercase letters, digits or underscores"
+        )
+    if name in RESERVED_NAMES:
+        raise LocalActorError(f"{name!r} is reserved; choose another name")
+    return name
+
+
+async def _new_actor(
+    urls: LocalUrls, host: str, actor_type: str, name: str, *, display_name: str | None, summary: str,
+    category: str | None = None, profile_fields: list[dict[str, str]] | None = None,
+) -> Actor:
+    private_pem, public_pem = await asyncio.to_thread(generate_rsa_keypair)
+    uri = urls.actor(actor_type, name)
+    return await Actor.create(
+        uri=uri,
+        type=actor_type,
+        local_name=name,
+        is_local=True,
+        username=name,
+        domain=host,
+        display_name=display_name,
+        summary=summary,
+        category=category,
+        inbox=f"{uri}/inbox",
+        shared_inbox=urls.shared_inbox(),
+        outbox=f"{uri}/outbox",
+        followers_url=f"{uri}/followers",
+        following_url=f"{uri}/following",
+        featured_url=f"{uri}/featured",
+        url=urls.profile(name) if actor_type != APPLICATION else urls.base_url,
+        profile_fields=profile_fields or [],
+        public_key_id=f"{uri}#main-key",
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
+        published=datetime.now(timezone.utc),
+        discoverable=actor_type != APPLICATION,
+        indexable=actor_type != APPLICATION,
+    )
+
+
+async def _ensure_free(name: str) -> None:
+    if await Actor.filter(local_name=name).exists():
+        raise LocalActorError(f"the name {name!r} is already taken")
+
+
+async def create_user(
+    ctx: "FederationContext", name: str, *, password_hash: str | None, is_admin: bool = False,
+    display_name: str | None = None,
+) -> Actor:
+    check_name(name)
+    await _ensure_free(name)
+    async with in_transaction():
+        actor = await _new_actor(ctx.urls, ctx.host, PERSON, name, display_name=display_name, summary="")
+        await LocalUser.create(actor=actor, password_hash=password_hash, is_admin=is_admin)
+    return actor
+
+
+async def create_page(
+    ctx: "FederationContext", name: str, *, owner: Actor, display_name: str | None = None,
+    category: str | None = None, summary: str = "", profile_fields: list[dict[str, str]] | None = None,
+    manually_approves: bool = False,
+) -> Actor:
+    check_name(name)
+    if owner.type != PERSON or not owner.is_local:
+        raise LocalActorError(f"the owner of a page must be a local user, not {owner.uri}")
+    await _ensure_free(name)
+    async with in_transaction():
+        page = await _new_actor(
+            ctx.urls, ctx.host, SERVICE, name, display_name=display_name, summary=summary,
+            category=category, profile_fields=profile_fields,
+        )
+        if manually_approves:
+            await Actor.filter(id=page.id).update(manually_approves=True)
+            page.manually_approves = True
+        await PageRole.create(page=page, user=owner, role="owner")
+    return page
+
+
+async def ensure_instance_actor(ctx: "FederationContext") -> Actor:
+    """The Application actor that signs our fetches; created on first start."""
+    actor = await Actor.filter(type=APPLICATION, is_local=True).first()
+    if actor is None:
+        actor = await _new_actor(
+            ctx.urls, ctx.host, APPLICATION, INSTANCE_ACTOR_NAME, display_name=ctx.instance_name,
+            summary="The instance actor of this Moot server.",
+        )
+    return actor
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(actor: Actor, label: str = "") -> str:
+    """A new bearer token acting as `actor`; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    await ApiToken.create(token_hash=hash_token(token), actor=actor, label=label)
+    return token
+
+
+async def actor_for_token(token: str) -> Actor | None:
+    row = await ApiToken.filter(token_hash=hash_token(token)).prefetch_related("actor").first()
+    if row is None or row.actor.deleted_at is not None:
+        return None
+    return row.actor
+
+
+async def can_act_as(user: Actor, actor: Actor) -> bool:
+    """A user acts as itself, and as the pages it owns or co-administers."""
+    if user.id == actor.id:
+        return True
+    return await PageRole.filter(page=actor, user=user).exists()

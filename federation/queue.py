@@ -1,0 +1,65 @@
+"""Claiming rows from the database queues.
+
+On PostgreSQL, `SELECT ... FOR UPDATE SKIP LOCKED` lets any number of worker processes share a queue.
+SQLite has no row locks; there one process does the claiming (the write lock serialises it).
+Either way a claimed row gets a lease (locked_until); a worker that dies loses its lease and the row
+is claimed again once it expires.
+"""
+from __future__ import annotations
+
+import random
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta, timezone
+from typing import TypeVar
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from models.queues import PENDING, QueueRow
+
+Row = TypeVar("Row", bound=QueueRow)
+
+LEASE = timedelta(minutes=5)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def claim(model: type[Row], *, limit: int, lease: timedelta = LEASE) -> list[Row]:
+    """Lease up to `limit` due rows of `model`, oldest due first."""
+    now = utcnow()
+    async with in_transaction() as conn:
+        rows = (
+            await model.filter(state=PENDING, next_attempt_at__lte=now)
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .order_by("next_attempt_at", "id")
+            .limit(limit)
+            .select_for_update(skip_locked=True)
+            .using_db(conn)
+        )
+        if rows:
+            await model.filter(id__in=[row.pk for row in rows]).using_db(conn).update(locked_until=now + lease)
+    return rows
+
+
+def backoff_delay(attempts: int, *, base: float = 30.0, cap: float = 6 * 3600.0) -> timedelta:
+    """Exponential backoff with jitter: 30 s, 1 min, 2 min ... capped at 6 h."""
+    delay = min(cap, base * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=delay * random.uniform(0.8, 1.2))
+
+
+def retry_after(header: str | None, now: datetime) -> timedelta | None:
+    """Parse a Retry-After header (seconds or an HTTP date); None when absent or unreadable."""
+    if not header:
+        return None
+    header = header.strip()
+    if header.isdigit():
+        return timedelta(seconds=int(header))
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(timedelta(0), when - now)

@@ -1,0 +1,73 @@
+"""Storing posts from other servers: sanitised, and only when someone here has a reason to see them."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from federation.content import sanitize_html
+from federation.protocol.objects import ObjectDoc
+from federation.vocab import PUBLIC_ALIASES
+from models.actors import Actor
+from models.follows import ACCEPTED, Follow
+from models.posts import REPLY, Interaction, Post
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+
+def visibility_of(doc: ObjectDoc, author: Actor) -> str:
+    if any(address in PUBLIC_ALIASES for address in doc.to):
+        return "public"
+    if any(address in PUBLIC_ALIASES for address in doc.cc):
+        return "unlisted"
+    if author.followers_url and author.followers_url in (*doc.to, *doc.cc):
+        return "private"
+    return "direct"
+
+
+async def is_relevant(ctx: "FederationContext", doc: ObjectDoc, author: Actor) -> bool:
+    """Keep a remote post when a local actor follows its author, is addressed or mentioned, or it replies to a post we have."""
+    if await Follow.filter(target=author, state=ACCEPTED, follower__is_local=True).exists():
+        return True
+    addressed = {*doc.to, *doc.cc, *(tag.href for tag in doc.tags if tag.href)}
+    if any(ctx.urls.is_local(address) for address in addressed):
+        return True
+    return bool(doc.in_reply_to) and await Post.filter(uri=doc.in_reply_to).exists()
+
+
+def post_fields(doc: ObjectDoc, author: Actor) -> dict:
+    return {
+        "author": author,
+        "type": doc.type,
+        "is_local": False,
+        "content": sanitize_html(doc.content or ""),
+        "summary": doc.summary,
+        "name": doc.name,
+        "sensitive": doc.sensitive,
+        "language": doc.language,
+        "visibility": visibility_of(doc, author),
+        "in_reply_to_uri": doc.in_reply_to,
+        "url": doc.url,
+        "to": list(doc.to),
+        "cc": list(doc.cc),
+        "tags": [{k: v for k, v in asdict(tag).items() if v is not None} for tag in doc.tags],
+        "attachments": [
+            {"type": a.type, "mediaType": a.media_type, "url": a.url, "name": a.name, "width": a.width, "height": a.height}
+            for a in doc.attachments
+        ],
+        "published": doc.published or datetime.now(timezone.utc),
+    }
+
+
+async def store_remote_post(doc: ObjectDoc, author: Actor, activity_id: str) -> Post:
+    """Create or refresh the post; a reply to one of our posts is also counted as an interaction."""
+    parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
+    fields = post_fields(doc, author)
+    fields["in_reply_to"] = parent
+    post, created = await Post.get_or_create(defaults=fields, uri=doc.id)
+    if created and parent is not None and parent.is_local:
+        await Interaction.get_or_create(
+            defaults={"kind": REPLY, "actor": author, "post": parent}, activity_uri=activity_id
+        )
+    return post

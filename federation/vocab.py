@@ -1,0 +1,39 @@
+"""ActivityStreams vocabulary: contexts, type names and well-known URIs."""
+from __future__ import annotations
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+# Receivers also see the compact forms of Public.
+PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
+
+# The extension terms our documents use, mapped like Mastodon maps them.
+EXTENSIONS = {
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "sensitive": "as:sensitive",
+    "Hashtag": "as:Hashtag",
+    "toot": "http://joinmastodon.org/ns#",
+    "featured": {"@id": "toot:featured", "@type": "@id"},
+    "discoverable": "toot:discoverable",
+    "indexable": "toot:indexable",
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
+}
+
+ACTOR_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]
+OBJECT_CONTEXT = [AS_CONTEXT, {"sensitive": "as:sensitive", "Hashtag": "as:Hashtag"}]
+
+ACTIVITY_JSON = "application/activity+json"
+LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+PERSON = "Person"
+SERVICE = "Service"
+APPLICATION = "Application"
+GROUP = "Group"
+
+POST_TYPES = frozenset({"Note", "Article", "Page", "Question"})
+
+
+def is_public(addresses: list[str] | tuple[str, ...]) -> bool:
+    return any(address in PUBLIC_ALIASES for address in addresses)

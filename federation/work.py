@@ -1,0 +1,29 @@
+"""One pass over every queue; the worker loops it, tests call it directly to drive work deterministically."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from federation.delivery import deliver_due, expand_fanouts
+from federation.inbox.dispatch import process_inbox
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+
+async def run_queues_once(ctx: "FederationContext") -> int:
+    """Process what is due now in each queue once; returns how many rows were handled."""
+    handled = await process_inbox(ctx)
+    handled += await expand_fanouts(ctx)
+    handled += await deliver_due(ctx)
+    return handled
+
+
+async def drain(ctx: "FederationContext", max_passes: int = 50) -> int:
+    """Run passes until nothing is due (work that is backing off waits for its time)."""
+    total = 0
+    for _ in range(max_passes):
+        handled = await run_queues_once(ctx)
+        if handled == 0:
+            break
+        total += handled
+    return total

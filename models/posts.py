@@ -1,0 +1,74 @@
+"""Posts (Note, Article, Page...) and the interactions with them."""
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.actors import URL_LENGTH, Actor
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+class Post(Model):
+    id = fields.BigIntField(primary_key=True)
+    uri = fields.CharField(max_length=URL_LENGTH, unique=True)
+    author: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="posts", on_delete=fields.CASCADE
+    )
+    type = fields.CharField(max_length=32, default="Note")
+    is_local = fields.BooleanField(default=False)
+    content = fields.TextField(default="")  # sanitised HTML
+    source = fields.TextField(null=True)  # the author's plain text, local posts only
+    summary = fields.TextField(null=True)  # content warning
+    name = fields.TextField(null=True)  # title (Article, Page)
+    sensitive = fields.BooleanField(default=False)
+    language = fields.CharField(max_length=16, null=True)
+    visibility = fields.CharField(max_length=16, default="public")
+    in_reply_to_uri = fields.CharField(max_length=URL_LENGTH, null=True, db_index=True)
+    in_reply_to: fields.ForeignKeyNullableRelation["Post"] = fields.ForeignKeyField(
+        "models.Post", related_name="replies", null=True, on_delete=fields.SET_NULL
+    )
+    url = fields.CharField(max_length=URL_LENGTH, null=True)
+    to = fields.JSONField(default=list)
+    cc = fields.JSONField(default=list)
+    # [{"type": "Mention"|"Hashtag", "name": ..., "href": ...}]
+    tags = fields.JSONField(default=list)
+    attachments = fields.JSONField(default=list)
+    published = fields.DatetimeField()
+    edited_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+    pinned_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "post"
+        indexes = (("author_id", "published"),)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+LIKE = "like"
+ANNOUNCE = "announce"
+REPLY = "reply"
+INTERACTION_KINDS = (LIKE, ANNOUNCE, REPLY)
+
+
+class Interaction(Model):
+    """A like, boost or reply to a post: the raw material of page insights."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=16)
+    actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="interactions", on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="interactions", on_delete=fields.CASCADE
+    )
+    activity_uri = fields.CharField(max_length=URL_LENGTH, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "interaction"
+        indexes = (("post_id", "kind"),)

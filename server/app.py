@@ -1,0 +1,26 @@
+"""The app factory."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from server import keys
+from server.lifecycle import database_ctx, federation_ctx, workers_ctx
+from server.settings import Settings
+from web.api.errors import json_errors
+from web.middleware import security_headers, use_app_database
+from web.routes import setup_routes
+from web.templating import make_environment
+
+# Inbox bodies are capped at 1 MiB by the inbox route itself; this is the ceiling for everything else.
+CLIENT_MAX_SIZE = 2 * 1024 * 1024
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[use_app_database, security_headers, json_errors], client_max_size=CLIENT_MAX_SIZE
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.TEMPLATES] = make_environment()
+    app.cleanup_ctx.extend([database_ctx, federation_ctx, workers_ctx])
+    setup_routes(app)
+    return app

@@ -1,0 +1,71 @@
+"""cleanup_ctx generators: the database, the federation context (HTTP client, instance actor), the workers."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from federation.context import FederationContext
+from federation.http import SafeHttpClient
+from federation.inbox.intake import InboxWriter
+from federation.keys import KeyStore
+from federation.local_actors import ensure_instance_actor
+from server import keys
+from server.database import activate, open_database
+from server.version import VERSION
+from server.worker import run_worker
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    database = await open_database(app[keys.SETTINGS].database_url)
+    activate(database)
+    app[keys.DATABASE] = database
+    yield
+    await database.close_connections()
+
+
+def build_federation(settings, http: SafeHttpClient) -> FederationContext:  # type: ignore[no-untyped-def]
+    return FederationContext(
+        base_url=settings.base_url,
+        host=settings.host,
+        instance_name=settings.instance_name,
+        instance_description=settings.instance_description,
+        software_version=VERSION,
+        allow_private_addresses=settings.allow_private_addresses,
+        http=http,
+        keys=KeyStore(),
+        inbox_writer=InboxWriter(),
+        delivery_concurrency=settings.delivery_concurrency,
+    )
+
+
+def new_http_client(settings) -> SafeHttpClient:  # type: ignore[no-untyped-def]
+    return SafeHttpClient(
+        allow_private=settings.allow_private_addresses,
+        user_agent=f"Moot/{VERSION} (+{settings.base_url})",
+    )
+
+
+async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    http = new_http_client(settings)
+    await http.start()
+    fed = build_federation(settings, http)
+    fed.instance_actor = await ensure_instance_actor(fed)
+    app[keys.FEDERATION] = fed
+    yield
+    await http.close()
+
+
+async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
+    if not app[keys.SETTINGS].run_workers:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(app[keys.FEDERATION], stop))
+    yield
+    stop.set()
+    with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)

@@ -1,0 +1,131 @@
+"""Typed settings, read once at start-up from the environment and an optional moot.toml.
+
+No other module reads the environment: everything receives a `Settings` (or the part it needs).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+DEFAULT_DATABASE_URL = "sqlite://data/moot.sqlite3"
+
+
+class SettingsError(ValueError):
+    """A setting has a value Moot cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str
+    listen: str = DEFAULT_LISTEN
+    database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path = Path("data")
+    allow_private_addresses: bool = False
+    instance_name: str = "Moot"
+    instance_description: str = "A Moot community server."
+    # Workers run inside `moot serve` unless a separate `moot worker` process does the work.
+    run_workers: bool = True
+    delivery_concurrency: int = 32
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        """The host[:port] every local id uses; also the WebFinger domain."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def listen_host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def listen_port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+
+_ENV_NAMES = {
+    "base_url": "MOOT_BASE_URL",
+    "listen": "MOOT_LISTEN",
+    "database_url": "MOOT_DATABASE_URL",
+    "data_dir": "MOOT_DATA_DIR",
+    "allow_private_addresses": "MOOT_ALLOW_PRIVATE_ADDRESSES",
+    "instance_name": "MOOT_INSTANCE_NAME",
+    "instance_description": "MOOT_INSTANCE_DESCRIPTION",
+    "run_workers": "MOOT_RUN_WORKERS",
+    "delivery_concurrency": "MOOT_DELIVERY_CONCURRENCY",
+}
+
+
+def _parse_bool(name: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be 0 or 1, got {raw!r}")
+
+
+def _parse_int(name: str, raw: Any) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _validate_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError(f"MOOT_BASE_URL must be an http(s) URL like https://moot.example, got {url!r}")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        raise SettingsError(f"MOOT_BASE_URL must not have a path, query or fragment, got {url!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _validate_listen(listen: str) -> str:
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise SettingsError(f"MOOT_LISTEN must look like 127.0.0.1:8080, got {listen!r}")
+    return listen
+
+
+def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None = None) -> Settings:
+    """Build settings: defaults < moot.toml < environment."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    toml_file = toml_path or Path(env.get("MOOT_CONFIG", "moot.toml"))
+    if toml_file.is_file():
+        with toml_file.open("rb") as handle:
+            try:
+                raw.update(tomllib.load(handle))
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError(f"{toml_file} is not valid TOML: {exc}") from None
+    known = {f.name for f in fields(Settings)}
+    unknown = set(raw) - known
+    if unknown:
+        raise SettingsError(f"{toml_file} has unknown settings: {', '.join(sorted(unknown))}")
+    for attr, name in _ENV_NAMES.items():
+        if name in env:
+            raw[attr] = env[name]
+    listen = _validate_listen(str(raw.get("listen", DEFAULT_LISTEN)))
+    base_url = str(raw.get("base_url") or "").strip() or f"http://{listen}"
+    data_dir = Path(str(raw.get("data_dir") or "data"))
+    return Settings(
+        base_url=_validate_base_url(base_url),
+        listen=listen,
+        database_url=str(raw.get("database_url") or f"sqlite://{data_dir}/moot.sqlite3"),
+        data_dir=data_dir,
+        allow_private_addresses=_parse_bool(_ENV_NAMES["allow_private_addresses"], raw.get("allow_private_addresses", False)),
+        instance_name=str(raw.get("instance_name", "Moot")),
+        instance_description=str(raw.get("instance_description", Settings.instance_description)),
+        run_workers=_parse_bool(_ENV_NAMES["run_workers"], raw.get("run_workers", True)),
+        delivery_concurrency=_parse_int(_ENV_NAMES["delivery_concurrency"], raw.get("delivery_concurrency", 32)),
+    )

@@ -1,0 +1,37 @@
+"""The worker loop: drains the queues, then sleeps until woken or the poll interval passes."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from federation.context import FederationContext
+from federation.work import run_queues_once
+
+log = logging.getLogger(__name__)
+
+# Other processes sharing the database (PostgreSQL) cannot wake us, so we also poll.
+POLL_INTERVAL = 1.0
+
+
+async def run_worker(fed: FederationContext, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            handled = await run_queues_once(fed)
+        except Exception:  # keep the worker alive; the rows stay in the queue for the next pass
+            log.exception("worker pass failed")
+            handled = 0
+        if handled:
+            continue
+        fed.work_available.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(_first_of(fed.work_available, stop), timeout=POLL_INTERVAL)
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

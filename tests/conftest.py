@@ -1,0 +1,199 @@
+"""Shared fixtures: real Moot instances on loopback, a fake remote server, and queue driving.
+
+The suite runs on SQLite, and also on PostgreSQL when MOOT_TEST_DATABASE_URL names a server
+(e.g. postgres://postgres@127.0.0.1:54329/postgres); every test using `moot` then runs once per engine.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer, unused_port
+from tortoise.context import TortoiseContext
+
+from federation.context import FederationContext
+from federation.local_actors import create_page, create_token, create_user
+from federation.work import drain
+from models.actors import Actor
+from server import keys
+from server.app import create_app
+from server.database import activate, apply_migrations
+from server.settings import Settings
+from tests.fakeremote import FakeRemote
+
+POSTGRES_URL = os.environ.get("MOOT_TEST_DATABASE_URL", "")
+ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for every instance (migrating each time would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(apply_migrations(f"sqlite://{path}", progress=lambda _: None))
+    return path
+
+
+def _pg_url(database: str) -> str:
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    return f"{base}/{database}"
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_pg_url("postgres").replace("postgres://", "postgresql://", 1))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    if not POSTGRES_URL:
+        yield None
+        return
+    name = f"moot_template_{os.getpid()}"
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name}"))
+    asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
+    asyncio.run(apply_migrations(_pg_url(name), progress=lambda _: None))
+    yield name
+    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def new_database(
+    engine: str, tmp_path: Path, sqlite_template: Path, postgres_template: str | None
+) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Makes a fresh, migrated database per call; returns its URL."""
+    created: list[str] = []
+
+    async def make() -> str:
+        if engine == "sqlite":
+            path = tmp_path / f"moot-{uuid.uuid4().hex[:8]}.sqlite3"
+            shutil.copy(sqlite_template, path)
+            return f"sqlite://{path}"
+        name = f"moot_test_{uuid.uuid4().hex[:12]}"
+        await _pg_admin(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+        created.append(name)
+        return _pg_url(name)
+
+    yield make
+    for name in created:
+        await _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# --- Moot instances -------------------------------------------------------------------------
+
+
+@dataclass
+class MootInstance:
+    """A real Moot server on loopback, with helpers to act on it from a test."""
+
+    server: TestServer
+    session: aiohttp.ClientSession
+
+    @property
+    def app(self) -> Any:
+        return self.server.app
+
+    @property
+    def fed(self) -> FederationContext:
+        return self.app[keys.FEDERATION]
+
+    @property
+    def database(self) -> TortoiseContext:
+        return self.app[keys.DATABASE]
+
+    @property
+    def base_url(self) -> str:
+        return self.fed.base_url
+
+    @property
+    def host(self) -> str:
+        return self.fed.host
+
+    def use(self) -> "MootInstance":
+        """Point ORM calls in this test at this instance's database."""
+        activate(self.database)
+        return self
+
+    async def drain(self) -> int:
+        """Run this instance's queues until nothing is due (run_queues_once, repeated)."""
+        self.use()
+        return await drain(self.fed)
+
+    async def user(self, name: str, **options: Any) -> tuple[Actor, str]:
+        self.use()
+        actor = await create_user(self.fed, name, password_hash=None, **options)
+        return actor, await create_token(actor)
+
+    async def page(self, name: str, owner: Actor, **options: Any) -> tuple[Actor, str]:
+        self.use()
+        page = await create_page(self.fed, name, owner=owner, **options)
+        return page, await create_token(page)
+
+    async def api(
+        self, method: str, path: str, token: str | None = None, json: Any = None, **kwargs: Any
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.session.request(method, self.base_url + path, json=json, headers=headers, **kwargs) as resp:
+            body = await resp.json(content_type=None) if resp.content_type.endswith("json") else await resp.text()
+            return resp.status, body
+
+    async def get_ap(self, url: str) -> tuple[int, Any]:
+        async with self.session.get(url, headers={"Accept": "application/activity+json"}) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+
+@pytest.fixture
+async def moot_factory(new_database: Callable[[], Awaitable[str]]) -> AsyncIterator[Callable[..., Awaitable[MootInstance]]]:
+    instances: list[MootInstance] = []
+
+    async def make(**overrides: Any) -> MootInstance:
+        port = unused_port()
+        settings = Settings(
+            base_url=f"http://127.0.0.1:{port}",
+            listen=f"127.0.0.1:{port}",
+            database_url=await new_database(),
+            allow_private_addresses=True,
+            run_workers=False,
+            **overrides,
+        )
+        server = TestServer(create_app(settings), host="127.0.0.1", port=port)
+        await server.start_server()
+        instance = MootInstance(server=server, session=aiohttp.ClientSession())
+        instances.append(instance)
+        return instance.use()
+
+    yield make
+    for instance in instances:
+        await instance.session.close()
+        await instance.server.close()
+
+
+@pytest.fixture
+async def moot(moot_factory: Callable[..., Awaitable[MootInstance]]) -> MootInstance:
+    return await moot_factory()
+
+
+@pytest.fixture
+async def remote() -> AsyncIterator[FakeRemote]:
+    fake = await FakeRemote().start()
+    yield fake
+    await fake.close()

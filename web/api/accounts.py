@@ -1,0 +1,60 @@
+"""/api/v1/accounts: who am I, follow and unfollow."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation import actions
+from models.actors import Actor
+from models.follows import ACCEPTED, Follow
+from server import keys
+from web.api.auth import require_actor
+from web.api.params import int_id
+from web.api.serializers import account as serialize_account
+
+
+async def verify_credentials(request: web.Request) -> web.Response:
+    actor = await require_actor(request)
+    return web.json_response(await serialize_account(actor))
+
+
+async def show(request: web.Request) -> web.Response:
+    actor = await Actor.filter(id=int_id(request.match_info["account_id"], "account"), deleted_at=None).first()
+    if actor is None:
+        raise web.HTTPNotFound(text="no such account")
+    return web.json_response(await serialize_account(actor))
+
+
+async def _relationship(actor: Actor, target: Actor) -> dict:
+    follow = await Follow.filter(follower=actor, target=target).first()
+    followed_by = await Follow.filter(follower=target, target=actor, state=ACCEPTED).exists()
+    return {
+        "id": str(target.id),
+        "following": follow is not None and follow.state == ACCEPTED,
+        "requested": follow is not None and follow.state != ACCEPTED,
+        "followed_by": followed_by,
+        "blocking": False,
+        "muting": False,
+    }
+
+
+async def _target(request: web.Request) -> Actor:
+    target = await Actor.filter(id=int_id(request.match_info["account_id"], "account"), deleted_at=None).first()
+    if target is None:
+        raise web.HTTPNotFound(text="no such account")
+    return target
+
+
+async def follow(request: web.Request) -> web.Response:
+    actor = await require_actor(request)
+    target = await _target(request)
+    if target.id == actor.id or target.type == "Application":
+        raise web.HTTPUnprocessableEntity(text="this account cannot be followed")
+    await actions.follow(request.app[keys.FEDERATION], actor, target)
+    return web.json_response(await _relationship(actor, target))
+
+
+async def unfollow(request: web.Request) -> web.Response:
+    actor = await require_actor(request)
+    target = await _target(request)
+    await actions.unfollow(request.app[keys.FEDERATION], actor, target)
+    return web.json_response(await _relationship(actor, target))

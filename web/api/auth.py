@@ -1,0 +1,25 @@
+"""Bearer tokens: every API request acts as the local user or page its token names."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation.local_actors import actor_for_token
+from models.actors import Actor
+
+
+async def require_actor(request: web.Request) -> Actor:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise web.HTTPUnauthorized(text="this endpoint needs an Authorization: Bearer <token> header")
+    actor = await actor_for_token(token.strip())
+    if actor is None:
+        raise web.HTTPUnauthorized(text="the access token is invalid")
+    return actor
+
+
+async def optional_actor(request: web.Request) -> Actor | None:
+    """The token's actor when a token is given; a wrong token is still an error."""
+    if "Authorization" not in request.headers:
+        return None
+    return await require_actor(request)

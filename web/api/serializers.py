@@ -1,0 +1,79 @@
+"""Mastodon client API shapes for accounts and statuses."""
+from __future__ import annotations
+
+from typing import Any
+
+from federation.content import html_to_text
+from federation.render import iso
+from models.actors import Actor
+from models.follows import ACCEPTED, Follow
+from models.posts import ANNOUNCE, LIKE, Interaction, Post
+
+
+async def account(actor: Actor) -> dict[str, Any]:
+    followers = await Follow.filter(target=actor, state=ACCEPTED).count()
+    following = await Follow.filter(follower=actor, state=ACCEPTED).count()
+    statuses = await Post.filter(author=actor, deleted_at=None).count()
+    return {
+        "id": str(actor.id),
+        "username": actor.username,
+        "acct": actor.username if actor.is_local else actor.handle,
+        "display_name": actor.display_name or "",
+        "locked": actor.manually_approves,
+        "bot": actor.type in ("Service", "Application"),
+        "group": actor.type == "Group",
+        "discoverable": actor.discoverable,
+        "created_at": iso(actor.published or actor.created_at),
+        "note": actor.summary or "",
+        "url": actor.url or actor.uri,
+        "uri": actor.uri,
+        "avatar": actor.icon_url,
+        "header": actor.image_url,
+        "followers_count": followers,
+        "following_count": following,
+        "statuses_count": statuses,
+        "fields": [{"name": f["name"], "value": f["value"], "verified_at": None} for f in actor.profile_fields or []],
+        "emojis": [],
+        "moot": {"type": actor.type, "category": actor.category},
+    }
+
+
+async def status(post: Post) -> dict[str, Any]:
+    await post.fetch_related("author")
+    counts = {
+        kind: await Interaction.filter(post=post, kind=kind).count() for kind in (LIKE, ANNOUNCE)
+    }
+    replies = await Post.filter(in_reply_to=post, deleted_at=None).count()
+    parent = await Post.filter(id=post.in_reply_to_id).first() if post.in_reply_to_id else None
+    return {
+        "id": str(post.id),
+        "uri": post.uri,
+        "url": post.url or post.uri,
+        "created_at": iso(post.published),
+        "edited_at": iso(post.edited_at),
+        "account": await account(post.author),
+        "content": post.content,
+        "text": post.source if post.source is not None else html_to_text(post.content),
+        "visibility": post.visibility,
+        "sensitive": post.sensitive,
+        "spoiler_text": post.summary or "",
+        "language": post.language,
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": str(parent.author_id) if parent else None,
+        "replies_count": replies,
+        "reblogs_count": counts[ANNOUNCE],
+        "favourites_count": counts[LIKE],
+        "pinned": post.pinned_at is not None,
+        "mentions": [
+            {"url": tag["href"], "acct": tag["name"].lstrip("@"), "username": tag["name"].lstrip("@").split("@")[0]}
+            for tag in post.tags or [] if tag.get("type") == "Mention"
+        ],
+        "tags": [
+            {"name": tag["name"].lstrip("#"), "url": tag.get("href")} for tag in post.tags or [] if tag.get("type") == "Hashtag"
+        ],
+        "media_attachments": [],
+        "emojis": [],
+        "reblog": None,
+        "poll": None,
+        "card": None,
+    }

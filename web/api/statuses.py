@@ -1,0 +1,119 @@
+"""/api/v1/statuses: post, read, delete, pin and favourite as the token's actor."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation import actions
+from federation.actions import ActionError, StatusInput
+from models.actors import Actor
+from models.posts import Post
+from server import keys
+from web.api.auth import optional_actor, require_actor
+from web.api.params import as_bool, int_id, read_params
+from web.api.serializers import status as serialize_status
+
+
+def _status_exception(status: int, message: str) -> web.HTTPException:
+    exception_class = {403: web.HTTPForbidden, 404: web.HTTPNotFound}.get(status, web.HTTPUnprocessableEntity)
+    return exception_class(text=message)
+
+
+async def _visible_post(request: web.Request, viewer: Actor | None) -> Post:
+    post = await Post.filter(id=int_id(request.match_info["status_id"], "status"), deleted_at=None).first()
+    if post is None:
+        raise web.HTTPNotFound(text="no such status")
+    # Followers-only and direct posts are shown only to their author for now.
+    if post.visibility not in ("public", "unlisted") and (viewer is None or post.author_id != viewer.id):
+        raise web.HTTPNotFound(text="no such status")
+    return post
+
+
+async def create(request: web.Request) -> web.Response:
+    actor = await require_actor(request)
+    params = await read_params(request)
+    parent = None
+    if params.get("in_reply_to_id"):
+        parent = await Post.filter(id=int_id(str(params["in_reply_to_id"]), "status"), deleted_at=None).first()
+        if parent is None:
+            raise web.HTTPNotFound(text="the status to reply to does not exist")
+    data = StatusInput(
+        text=str(params.get("status", "")),
+        visibility=str(params.get("visibility") or "public"),
+        in_reply_to=parent,
+        spoiler_text=str(params.get("spoiler_text") or ""),
+        sensitive=as_bool(params.get("sensitive", False)),
+        language=str(params["language"]) if params.get("language") else None,
+    )
+    try:
+        post = await actions.create_status(request.app[keys.FEDERATION], actor, data)
+    except ActionError as exc:
+        raise _status_exception(exc.status, str(exc)) from None
+    return web.json_response(await serialize_status(post))
+
+
+async def show(request: web.Request) -> web.Response:
+    viewer = await optional_actor(request)
+    return web.json_response(await serialize_status(await _visible_post(request, viewer)))
+
+
+async def _owned_post(request: web.Request) -> tuple[Actor, Post]:
+    actor = await require_actor(request)
+    post = await Post.filter(id=int_id(request.match_info["status_id"], "status"), deleted_at=None).first()
+    if post is None:
+        raise web.HTTPNotFound(text="no such status")
+    if post.author_id != actor.id:
+        raise web.HTTPForbidden(text="this status belongs to someone else")
+    return actor, post
+
+
+async def delete(request: web.Request) -> web.Response:
+    actor, post = await _owned_post(request)
+    body = await serialize_status(post)
+    await actions.delete_status(request.app[keys.FEDERATION], actor, post)
+    return web.json_response(body)
+
+
+async def edit(request: web.Request) -> web.Response:
+    actor, post = await _owned_post(request)
+    params = await read_params(request)
+    data = StatusInput(
+        text=str(params.get("status", "")),
+        visibility=post.visibility,
+        spoiler_text=str(params.get("spoiler_text") or ""),
+        sensitive=as_bool(params.get("sensitive", False)),
+        language=str(params["language"]) if params.get("language") else None,
+    )
+    try:
+        post = await actions.edit_status(request.app[keys.FEDERATION], actor, post, data)
+    except ActionError as exc:
+        raise _status_exception(exc.status, str(exc)) from None
+    return web.json_response(await serialize_status(post))
+
+
+async def pin(request: web.Request) -> web.Response:
+    actor, post = await _owned_post(request)
+    try:
+        post = await actions.pin_status(request.app[keys.FEDERATION], actor, post, True)
+    except ActionError as exc:
+        raise _status_exception(exc.status, str(exc)) from None
+    return web.json_response(await serialize_status(post))
+
+
+async def unpin(request: web.Request) -> web.Response:
+    actor, post = await _owned_post(request)
+    post = await actions.unpin_status(request.app[keys.FEDERATION], actor, post)
+    return web.json_response(await serialize_status(post))
+
+
+async def favourite(request: web.Request) -> web.Response:
+    actor = await require_actor(request)
+    post = await _visible_post(request, actor)
+    await actions.like(request.app[keys.FEDERATION], actor, post)
+    return web.json_response(await serialize_status(post))
+
+
+async def unfavourite(request: web.Request) -> web.Response:
+    actor = await require_actor(request)
+    post = await _visible_post(request, actor)
+    await actions.unlike(request.app[keys.FEDERATION], actor, post)
+    return web.json_response(await serialize_status(post))

@@ -1,0 +1,62 @@
+"""Paged OrderedCollections of local actors: outbox, followers, following, featured."""
+from __future__ import annotations
+
+from typing import Any
+
+from federation import render
+from models.actors import Actor
+from models.follows import ACCEPTED, Follow
+from models.posts import Post
+from models.queues import OutboundActivity
+
+PAGE_SIZE = 20
+
+
+def _page_url(collection_id: str, page: int) -> str:
+    return f"{collection_id}?page={page}"
+
+
+async def outbox(actor: Actor, page: int | None) -> dict[str, Any]:
+    query = OutboundActivity.filter(actor=actor, public=True)
+    return await _collection(
+        actor.outbox or "", page, await query.count(),
+        lambda offset: query.order_by("-id").offset(offset).limit(PAGE_SIZE).values_list("payload", flat=True),
+    )
+
+
+async def followers(actor: Actor, page: int | None) -> dict[str, Any]:
+    query = Follow.filter(target=actor, state=ACCEPTED)
+    return await _collection(
+        actor.followers_url or "", page, await query.count(),
+        lambda offset: query.order_by("-id").offset(offset).limit(PAGE_SIZE).values_list("follower__uri", flat=True),
+    )
+
+
+async def following(actor: Actor, page: int | None) -> dict[str, Any]:
+    query = Follow.filter(follower=actor, state=ACCEPTED)
+    return await _collection(
+        actor.following_url or "", page, await query.count(),
+        lambda offset: query.order_by("-id").offset(offset).limit(PAGE_SIZE).values_list("target__uri", flat=True),
+    )
+
+
+async def featured(actor: Actor, page: int | None) -> dict[str, Any]:
+    """Pinned posts. Mastodon reads the items inline, so the collection carries them as well as a first page."""
+    posts = await Post.filter(author=actor, pinned_at__isnull=False, deleted_at=None).order_by("-pinned_at")
+    items = [render.render_post(post, actor.uri) for post in posts]
+    collection_id = actor.featured_url or ""
+    if page is not None:
+        return render.ordered_page(_page_url(collection_id, 1), collection_id, items, None, len(items))
+    doc = render.ordered_collection(collection_id, len(items), None)
+    doc["@context"] = render.with_context({})["@context"]
+    doc["orderedItems"] = items
+    return doc
+
+
+async def _collection(collection_id: str, page: int | None, total: int, fetch: Any) -> dict[str, Any]:
+    if page is None:
+        return render.ordered_collection(collection_id, total, _page_url(collection_id, 1))
+    offset = (page - 1) * PAGE_SIZE
+    items = list(await fetch(offset))
+    next_page = _page_url(collection_id, page + 1) if offset + PAGE_SIZE < total else None
+    return render.ordered_page(_page_url(collection_id, page), collection_id, items, next_page, total)

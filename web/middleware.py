@@ -1,0 +1,27 @@
+"""Request middlewares: the app's database for each request, and security headers."""
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from server import keys
+from server.database import activate
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def use_app_database(request: web.Request, handler: Handler) -> web.StreamResponse:
+    activate(request.app[keys.DATABASE])
+    return await handler(request)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; object-src 'none'; frame-ancestors 'none'")
+    return response
