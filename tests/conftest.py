@@ -161,6 +161,18 @@ class MootInstance:
             return resp.status, await resp.json(content_type=None)
 
 
+async def settle(*instances: MootInstance, max_rounds: int = 20) -> None:
+    """Drain every instance's queues in turn until none has work due: deliveries from one
+    land in another's inbox, whose processing may send more."""
+    for _ in range(max_rounds):
+        handled = 0
+        for instance in instances:
+            handled += await instance.drain()
+        if handled == 0:
+            return
+    raise AssertionError("queues did not settle")
+
+
 @pytest.fixture
 async def moot_factory(new_database: Callable[[], Awaitable[str]]) -> AsyncIterator[Callable[..., Awaitable[MootInstance]]]:
     instances: list[MootInstance] = []
