@@ -156,6 +156,11 @@ class MootInstance:
             body = await resp.json(content_type=None) if resp.content_type.endswith("json") else await resp.text()
             return resp.status, body
 
+    async def close(self) -> None:
+        if not self.session.closed:
+            await self.session.close()
+        await self.server.close()
+
     async def get_ap(self, url: str) -> tuple[int, Any]:
         async with self.session.get(url, headers={"Accept": "application/activity+json"}) as resp:
             return resp.status, await resp.json(content_type=None)
@@ -177,15 +182,15 @@ async def settle(*instances: MootInstance, max_rounds: int = 20) -> None:
 async def moot_factory(new_database: Callable[[], Awaitable[str]]) -> AsyncIterator[Callable[..., Awaitable[MootInstance]]]:
     instances: list[MootInstance] = []
 
-    async def make(**overrides: Any) -> MootInstance:
-        port = unused_port()
+    async def make(*, port: int | None = None, database_url: str | None = None, **overrides: Any) -> MootInstance:
+        """A new instance; pass the port and database_url of a closed one to restart it."""
+        port = port or unused_port()
+        options: dict[str, Any] = {"allow_private_addresses": True, "run_workers": False, **overrides}
         settings = Settings(
             base_url=f"http://127.0.0.1:{port}",
             listen=f"127.0.0.1:{port}",
-            database_url=await new_database(),
-            allow_private_addresses=True,
-            run_workers=False,
-            **overrides,
+            database_url=database_url or await new_database(),
+            **options,
         )
         server = TestServer(create_app(settings), host="127.0.0.1", port=port)
         await server.start_server()
@@ -195,8 +200,7 @@ async def moot_factory(new_database: Callable[[], Awaitable[str]]) -> AsyncItera
 
     yield make
     for instance in instances:
-        await instance.session.close()
-        await instance.server.close()
+        await instance.close()
 
 
 @pytest.fixture

@@ -83,6 +83,8 @@ class FakeRemote:
     actors: dict[str, FakeActor] = field(default_factory=dict)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
+    # Every GET path served, to show what Moot fetched (or did not).
+    fetched: list[str] = field(default_factory=list)
     # Status the inboxes answer with, and extra headers (e.g. Retry-After); None means 202.
     inbox_status: int | None = None
     inbox_headers: dict[str, str] = field(default_factory=dict)
@@ -98,7 +100,7 @@ class FakeRemote:
         return self.base_url.split("://", 1)[1]
 
     async def start(self) -> "FakeRemote":
-        app = web.Application()
+        app = web.Application(middlewares=[self._log_gets])
         app.router.add_get("/.well-known/webfinger", self._webfinger)
         app.router.add_get("/users/{name}", self._actor)
         app.router.add_post("/users/{name}/inbox", self._inbox)
@@ -162,6 +164,12 @@ class FakeRemote:
             return response.status, payload
 
     # --- serving ---------------------------------------------------------------------------
+
+    @web.middleware
+    async def _log_gets(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == "GET":
+            self.fetched.append(request.path_qs)
+        return await handler(request)
 
     async def _webfinger(self, request: web.Request) -> web.Response:
         resource = request.query.get("resource", "")

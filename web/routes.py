@@ -6,7 +6,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import activitypub, inbox, wellknown
-from web.api import accounts, search, statuses
+from web.api import accounts, follow_requests, search, statuses
 
 KIND = "{kind:users|pages}"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,5 +46,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/statuses/{status_id}/unpin", statuses.unpin, name="api_unpin")
     r.add_post("/api/v1/statuses/{status_id}/favourite", statuses.favourite, name="api_favourite")
     r.add_post("/api/v1/statuses/{status_id}/unfavourite", statuses.unfavourite, name="api_unfavourite")
+    r.add_get("/api/v1/follow_requests", follow_requests.index, name="api_follow_requests")
+    r.add_post("/api/v1/follow_requests/{account_id}/authorize", follow_requests.authorize, name="api_follow_authorize")
+    r.add_post("/api/v1/follow_requests/{account_id}/reject", follow_requests.reject, name="api_follow_reject")
     r.add_get("/api/v2/search", search.search, name="api_search")
     r.add_static("/static", STATIC_DIR, name="static")
