@@ -24,27 +24,13 @@ import json
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from yarl import URL
-
-__all__ = [
-    "AP_ACCEPT",
-    "AP_CONTENT_TYPES",
-    "AddressPolicy",
-    "FetchError",
-    "GuardedResolver",
-    "HttpResponse",
-    "ResolverLookup",
-    "ResponseTooLarge",
-    "SafeHttpClient",
-    "Signer",
-    "UnsafeURLError",
-]
 
 AP_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 AP_CONTENT_TYPES: tuple[str, ...] = ("application/activity+json", "application/ld+json")
@@ -86,6 +72,17 @@ class HttpResponse:
     headers: Mapping[str, str]
     body: bytes
     url: str  # the final URL, after redirects
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """What every hop of one request sends."""
+
+    method: str
+    headers: dict[str, str]
+    body: bytes | None
+    signer: Signer | None
+    follow: bool  # follow redirects
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -312,13 +309,13 @@ class SafeHttpClient:
     ) -> HttpResponse:
         """Send a request; HTTP error statuses are returned, not raised."""
         method = method.upper()
+        follow = follow_redirects and method in _FOLLOWABLE_METHODS
+        out = _Outgoing(method, dict(headers or {}), body, signer, follow)
         try:
             async with asyncio.timeout(self._total_timeout):
-                return await self._follow(method, url, dict(headers or {}), body, signer, follow_redirects)
+                return await self._follow(out, url)
         except TimeoutError as exc:
-            raise FetchError(
-                f"{method} {url}: timeout after {self._total_timeout}s", url=url
-            ) from exc
+            raise FetchError(f"{method} {url}: timeout after {self._total_timeout}s", url=url) from exc
 
     async def get_json(
         self,
@@ -352,75 +349,51 @@ class SafeHttpClient:
             )
         return resp.url, document
 
-    async def _follow(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        signer: Signer | None,
-        follow_redirects: bool,
-    ) -> HttpResponse:
+    async def _follow(self, out: _Outgoing, url: str) -> HttpResponse:
         """Run the hops of one request; the caller holds the overall deadline."""
-        follow = follow_redirects and method in _FOLLOWABLE_METHODS
         current = self._parse(url)
         final = url  # hand back the caller's own string when nothing redirected
         for _ in range(self._max_redirects + 1):
-            outcome = await self._hop(method, current, final, headers, body, signer, follow)
+            outcome = await self._hop(out, current, final)
             if isinstance(outcome, HttpResponse):
                 return outcome
             if not _same_origin(current, outcome):
-                headers = {k: v for k, v in headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
+                kept = {k: v for k, v in out.headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS}
+                out = replace(out, headers=kept)
             current, final = outcome, str(outcome)
         raise FetchError(
-            f"{method} {url}: too many redirects (more than {self._max_redirects}), last {final}",
+            f"{out.method} {url}: too many redirects (more than {self._max_redirects}), last {final}",
             url=final,
         )
 
-    async def _hop(
-        self,
-        method: str,
-        url: URL,
-        url_text: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        signer: Signer | None,
-        follow: bool,
-    ) -> HttpResponse | URL:
+    async def _hop(self, out: _Outgoing, url: URL, url_text: str) -> HttpResponse | URL:
         """One request: a response, or the next URL when it is a redirect to follow."""
         self._policy.check_url(url)
-        send_headers = self._headers_for(method, url_text, headers, body, signer)
+        headers = self._headers_for(out, url_text)
         try:
             async with self._require_session().request(
-                method, url, headers=send_headers, data=body, allow_redirects=False
+                out.method, url, headers=headers, data=out.body, allow_redirects=False
             ) as resp:
                 location = resp.headers.get("Location")
-                if follow and resp.status in _REDIRECT_STATUSES and location:
-                    return self._redirect_target(method, url, location)
-                data = b"" if method == "HEAD" else await self._read_capped(method, url_text, resp)
+                if out.follow and resp.status in _REDIRECT_STATUSES and location:
+                    return self._redirect_target(out.method, url, location)
+                data = b"" if out.method == "HEAD" else await self._read_capped(out.method, url_text, resp)
                 return HttpResponse(status=resp.status, headers=resp.headers, body=data, url=url_text)
         except UnsafeURLError as exc:
             if exc.url is not None:
                 raise
             # Raised by the resolver, which does not know the URL.
-            raise UnsafeURLError(f"{method} {url_text}: {exc}", url=url_text) from exc
+            raise UnsafeURLError(f"{out.method} {url_text}: {exc}", url=url_text) from exc
         except aiohttp.ClientError as exc:
-            raise FetchError(f"{method} {url_text}: {_describe(exc)}", url=url_text) from exc
+            raise FetchError(f"{out.method} {url_text}: {_describe(exc)}", url=url_text) from exc
 
-    def _headers_for(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        signer: Signer | None,
-    ) -> dict[str, str]:
-        result = {k: v for k, v in headers.items() if k.lower() != "user-agent"}
-        result["User-Agent"] = self._user_agent
-        if signer is not None:
+    def _headers_for(self, out: _Outgoing, url: str) -> dict[str, str]:
+        headers = {k: v for k, v in out.headers.items() if k.lower() != "user-agent"}
+        headers["User-Agent"] = self._user_agent
+        if out.signer is not None:
             # Signed per hop: the signature covers the request target and host.
-            result.update(signer(method, url, dict(result), body))
-        return result
+            headers.update(out.signer(out.method, url, dict(headers), out.body))
+        return headers
 
     def _redirect_target(self, method: str, url: URL, location: str) -> URL:
         try:
@@ -433,21 +406,17 @@ class SafeHttpClient:
     async def _read_capped(self, method: str, url: str, resp: aiohttp.ClientResponse) -> bytes:
         declared = resp.content_length
         if declared is not None and declared > self._max_body:
-            raise ResponseTooLarge(
-                f"{method} {url}: Content-Length {declared} exceeds the {self._max_body} byte limit",
-                url=url,
-                status=resp.status,
-            )
+            raise self._too_large(method, url, resp, f"Content-Length {declared}")
         buffer = bytearray()
         async for chunk in resp.content.iter_chunked(_READ_CHUNK):
             buffer += chunk
-            if len(buffer) > self._max_body:
-                raise ResponseTooLarge(
-                    f"{method} {url}: body exceeds the {self._max_body} byte limit",
-                    url=url,
-                    status=resp.status,
-                )
+            if len(buffer) > self._max_body:  # stop reading now, not at the end of the stream
+                raise self._too_large(method, url, resp, "body")
         return bytes(buffer)
+
+    def _too_large(self, method: str, url: str, resp: aiohttp.ClientResponse, what: str) -> ResponseTooLarge:
+        message = f"{method} {url}: {what} exceeds the {self._max_body} byte limit"
+        return ResponseTooLarge(message, url=url, status=resp.status)
 
     def _parse(self, url: str) -> URL:
         try:
