@@ -45,7 +45,7 @@ _CLEANER = nh3.Cleaner(
 _URL_RE = re.compile(r"(?<!\w)https?://[^\s<>\"'`]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?'\"*"
 _MENTION_RE = re.compile(
-    r"(?<![\w/=@.:+-])@(?P<user>\w(?:[\w.-]*\w)?)(?:@(?P<domain>\w(?:[\w.-]*\w)?))?(?![\w@])"
+    r"(?<![\w/=@.:+-])@(?P<user>\w(?:[\w.-]*\w)?)(?:@(?P<domain>\w(?:[\w.-]*\w)?(?::\d{1,5})?))?(?![\w@])"
 )
 _HASHTAG_RE = re.compile(r"(?<![\w&/#])#(?P<tag>\w+)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")

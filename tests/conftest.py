@@ -163,7 +163,9 @@ class MootInstance:
 
     async def get_ap(self, url: str) -> tuple[int, Any]:
         async with self.session.get(url, headers={"Accept": "application/activity+json"}) as resp:
-            return resp.status, await resp.json(content_type=None)
+            if "json" in resp.content_type:
+                return resp.status, await resp.json(content_type=None)
+            return resp.status, await resp.text()
 
 
 async def settle(*instances: MootInstance, max_rounds: int = 20) -> None:

@@ -13,6 +13,7 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pytest
@@ -31,7 +32,7 @@ from federation.http import (
 
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ServeFactory = Callable[..., Awaitable[TestServer]]
+ServeFactory = Callable[..., Awaitable["Served"]]
 ClientFactory = Callable[..., Awaitable[SafeHttpClient]]
 
 AP_TYPE = "application/activity+json"
@@ -81,12 +82,27 @@ def returning(doc: object, content_type: str = AP_TYPE) -> Handler:
     return handler
 
 
+@dataclass
+class Served:
+    """A running loopback server and the requests it received."""
+
+    server: TestServer
+    seen: list[web.Request] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        assert self.server.port is not None
+        return self.server.port
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+
 @pytest.fixture
 async def serve() -> AsyncIterator[ServeFactory]:
-    """Start loopback servers; each records the requests it received in server.seen."""
-    servers: list[TestServer] = []
+    started: list[Served] = []
 
-    async def factory(routes: dict[str, Handler], host: str = "127.0.0.1") -> TestServer:
+    async def factory(routes: dict[str, Handler], host: str = "127.0.0.1") -> Served:
         seen: list[web.Request] = []
 
         @web.middleware
@@ -97,15 +113,14 @@ async def serve() -> AsyncIterator[ServeFactory]:
         app = web.Application(middlewares=[record])
         for path, handler in routes.items():
             app.router.add_route("*", path, handler)
-        server = TestServer(app, host=host)
-        await server.start_server()
-        server.seen = seen  # type: ignore[attr-defined]
-        servers.append(server)
-        return server
+        served = Served(TestServer(app, host=host), seen)
+        await served.server.start_server()
+        started.append(served)
+        return served
 
     yield factory
-    for server in servers:
-        await server.close()
+    for served in started:
+        await served.server.close()
 
 
 @pytest.fixture
@@ -160,7 +175,7 @@ async def test_get_json_happy_path(serve: ServeFactory, make_client: ClientFacto
     doc = {"id": "x", "type": "Group"}
     server = await serve({"/c/cats": returning(doc)})
     client = await make_client()
-    url = str(server.make_url("/c/cats"))
+    url = server.url("/c/cats")
 
     final_url, got = await client.get_json(url)
 
@@ -187,7 +202,7 @@ async def test_get_json_webfinger_content_types(serve: ServeFactory, make_client
     jrd = {"subject": "acct:a@app.test"}
     server = await serve({"/.well-known/webfinger": returning(jrd, "application/jrd+json")})
     client = await make_client()
-    url = str(server.make_url("/.well-known/webfinger"))
+    url = server.url("/.well-known/webfinger")
 
     types = ("application/jrd+json", "application/json")
     assert await client.get_json(url, accept="application/jrd+json", content_types=types) == (url, jrd)
@@ -205,9 +220,9 @@ async def test_request_returns_error_statuses(serve: ServeFactory, make_client: 
     server = await serve({"/gone": gone, "/broken": broken})
     client = await make_client()
 
-    resp = await client.request("POST", str(server.make_url("/gone")), body=b"{}")
+    resp = await client.request("POST", server.url("/gone"), body=b"{}")
     assert (resp.status, resp.body, resp.headers["x-why"]) == (410, b"gone", "deleted")
-    resp = await client.request("GET", str(server.make_url("/broken")))
+    resp = await client.request("GET", server.url("/broken"))
     assert (resp.status, resp.body) == (500, b"oops")
 
 
@@ -324,7 +339,7 @@ async def test_redirect_chain_followed(serve: ServeFactory, make_client: ClientF
     )
     client = await make_client()
 
-    final_url, doc = await client.get_json(str(start.make_url("/a")))
+    final_url, doc = await client.get_json(start.url("/a"))
 
     assert final_url == f"http://127.0.0.2:{end.port}/end"
     assert doc == {"id": "end"}
@@ -344,10 +359,10 @@ async def test_redirect_limit(serve: ServeFactory, make_client: ClientFactory) -
     client = await make_client()
 
     # three redirects are allowed ...
-    assert (await client.get_json(str(server.make_url("/r2"))))[1] == {"id": "end"}
+    assert (await client.get_json(server.url("/r2")))[1] == {"id": "end"}
     # ... a fourth is not
     with pytest.raises(FetchError, match="too many redirects"):
-        await client.get_json(str(server.make_url("/r1")))
+        await client.get_json(server.url("/r1"))
 
 
 async def test_redirect_to_blocked_address_refused(serve: ServeFactory, make_client: ClientFactory) -> None:
@@ -362,7 +377,7 @@ async def test_redirect_to_blocked_address_refused(serve: ServeFactory, make_cli
 
     for path in ("/literal", "/named"):
         with pytest.raises(UnsafeURLError, match="127.0.0.2"):
-            await client.get_json(str(outer.make_url(path)))
+            await client.get_json(outer.url(path))
     assert len(outer.seen) == 2
     assert inner.seen == []
 
@@ -373,7 +388,7 @@ async def test_post_redirect_is_returned_not_followed(
     server = await serve({"/inbox": redirect_to("/elsewhere"), "/elsewhere": returning({})})
     client = await make_client()
 
-    resp = await client.request("POST", str(server.make_url("/inbox")), body=b"{}")
+    resp = await client.request("POST", server.url("/inbox"), body=b"{}")
 
     assert resp.status == 302
     assert resp.headers["Location"] == "/elsewhere"
@@ -384,8 +399,8 @@ async def test_follow_redirects_false(serve: ServeFactory, make_client: ClientFa
     server = await serve({"/a": redirect_to("/b"), "/b": returning({})})
     client = await make_client()
 
-    resp = await client.request("GET", str(server.make_url("/a")), follow_redirects=False)
-    assert (resp.status, resp.url) == (302, str(server.make_url("/a")))
+    resp = await client.request("GET", server.url("/a"), follow_redirects=False)
+    assert (resp.status, resp.url) == (302, server.url("/a"))
 
 
 async def test_signer_called_per_hop(serve: ServeFactory, make_client: ClientFactory) -> None:
@@ -398,9 +413,9 @@ async def test_signer_called_per_hop(serve: ServeFactory, make_client: ClientFac
         calls.append((method, url, headers, body))
         return {"Signature": f"sig for {url}"}
 
-    await client.get_json(str(start.make_url("/a")), signer=signer)
+    await client.get_json(start.url("/a"), signer=signer)
 
-    urls = [str(start.make_url("/a")), str(start.make_url("/b")), f"http://127.0.0.2:{end.port}/end"]
+    urls = [start.url("/a"), start.url("/b"), f"http://127.0.0.2:{end.port}/end"]
     assert [c[1] for c in calls] == urls
     assert all(c[0] == "GET" and c[3] is None for c in calls)
     assert all(c[2]["Accept"] == AP_ACCEPT and c[2]["User-Agent"] == USER_AGENT for c in calls)
@@ -415,7 +430,7 @@ async def test_credentials_dropped_on_cross_origin_redirect(
     start = await serve({"/a": redirect_to("/b"), "/b": redirect_to(f"http://127.0.0.2:{other.port}/")})
     client = await make_client()
 
-    await client.request("GET", str(start.make_url("/a")), headers={"Authorization": "Bearer t"})
+    await client.request("GET", start.url("/a"), headers={"Authorization": "Bearer t"})
 
     assert [r.headers.get("Authorization") for r in start.seen] == ["Bearer t", "Bearer t"]
     assert other.seen[0].headers.get("Authorization") is None
@@ -435,8 +450,8 @@ async def test_body_cap_with_content_length(serve: ServeFactory, make_client: Cl
     client = await make_client(max_body=4096)
 
     with pytest.raises(ResponseTooLarge, match="5000"):
-        await client.request("GET", str(server.make_url("/big")))
-    assert (await client.request("GET", str(server.make_url("/exact")))).body == b"x" * 4096
+        await client.request("GET", server.url("/big"))
+    assert (await client.request("GET", server.url("/exact"))).body == b"x" * 4096
 
 
 async def test_body_cap_while_streaming(serve: ServeFactory, make_client: ClientFactory) -> None:
@@ -454,7 +469,7 @@ async def test_body_cap_while_streaming(serve: ServeFactory, make_client: Client
     client = await make_client(max_body=16 * 1024, total_timeout=5.0)
 
     with pytest.raises(ResponseTooLarge, match="16384"):
-        await client.get_json(str(server.make_url("/endless")))
+        await client.get_json(server.url("/endless"))
 
 
 @pytest.mark.parametrize(
@@ -476,7 +491,7 @@ async def test_get_json_rejects_bad_documents(
 
     server = await serve({"/doc": handler})
     client = await make_client()
-    url = str(server.make_url("/doc"))
+    url = server.url("/doc")
 
     with pytest.raises(FetchError, match=message) as caught:
         await client.get_json(url)
@@ -492,15 +507,15 @@ async def test_get_json_missing_content_type(serve: ServeFactory, make_client: C
     server = await serve({"/doc": handler})
     client = await make_client()
     with pytest.raises(FetchError, match="Content-Type"):
-        await client.get_json(str(server.make_url("/doc")))
+        await client.get_json(server.url("/doc"))
 
 
 async def test_get_json_404(serve: ServeFactory, make_client: ClientFactory) -> None:
     server = await serve({})
     client = await make_client()
-    url = str(server.make_url("/nobody"))
+    url = server.url("/nobody")
 
-    with pytest.raises(FetchError, match="404") as caught:
+    with pytest.raises(FetchError, match="HTTP 404") as caught:
         await client.get_json(url)
     assert caught.value.status == 404
     assert caught.value.url == url
@@ -537,7 +552,7 @@ async def test_total_timeout_slow_server(
 
     started = time.monotonic()
     with pytest.raises(FetchError, match="timeout"):
-        await within(3, client.get_json(str(server.make_url("/slow"))))
+        await within(3, client.get_json(server.url("/slow")))
     assert time.monotonic() - started < 3
 
 
@@ -552,7 +567,7 @@ async def test_total_timeout_spans_all_hops(serve: ServeFactory, make_client: Cl
 
     # Each hop is within 0.5 s; together they are not.
     with pytest.raises(FetchError, match="timeout"):
-        await within(3, client.get_json(str(server.make_url("/hop/0"))))
+        await within(3, client.get_json(server.url("/hop/0")))
 
 
 async def test_total_timeout_covers_slow_body(
@@ -572,7 +587,7 @@ async def test_total_timeout_covers_slow_body(
     client = await make_client(total_timeout=0.5)
 
     with pytest.raises(FetchError, match="timeout"):
-        await within(3, client.get_json(str(server.make_url("/trickle"))))
+        await within(3, client.get_json(server.url("/trickle")))
 
 
 async def test_connection_refused(make_client: ClientFactory) -> None:
