@@ -1,0 +1,285 @@
+"""Shared pieces of the benchmarks: the machine, a throwaway database, a Moot server in a subprocess.
+
+Everything here talks to loopback only. The Moot server runs as `python -m server.cli serve` in its
+own process, so the load generator in the benchmark process does not share its event loop or GIL.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Sequence
+from urllib.parse import urlsplit
+
+import aiohttp
+from yarl import URL
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # the packages are installed editable, but a plain checkout works too
+    sys.path.insert(0, str(REPO))
+
+from server.database import activate, apply_migrations, open_database  # noqa: E402
+
+SERVER_START_TIMEOUT = 60.0
+SERVER_STOP_TIMEOUT = 15.0
+_SYNCHRONOUS_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+
+
+def say(message: str) -> None:
+    """Progress and results go to stdout at once, so a long phase shows it is alive."""
+    print(message, flush=True)
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or "unknown"
+    for line in text.splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def memory_total() -> str:
+    try:
+        text = Path("/proc/meminfo").read_text()
+    except OSError:  # not Linux: say so rather than guess
+        return "unknown"
+    for line in text.splitlines():
+        if line.startswith("MemTotal:"):
+            return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return "unknown"
+
+
+def is_sqlite(database_url: str) -> bool:
+    return database_url.startswith("sqlite")
+
+
+def sqlite_path(database_url: str) -> Path:
+    return Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+
+
+def _sqlite_synchronous(database_url: str) -> str:
+    """The synchronous mode Moot's connection will run with: the URL's, else SQLite's default."""
+    query = dict(part.split("=", 1) for part in urlsplit(database_url).query.split("&") if "=" in part)
+    if "synchronous" in query:
+        return query["synchronous"].upper()
+    with sqlite3.connect(sqlite_path(database_url)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")  # tortoise sets WAL; its default may differ
+        value = connection.execute("PRAGMA synchronous").fetchone()[0]
+    return _SYNCHRONOUS_NAMES.get(value, str(value))
+
+
+async def _postgres_description(database_url: str) -> str:
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_url(database_url))
+    try:
+        version = await connection.fetchval("SHOW server_version")
+        fsync = await connection.fetchval("SHOW fsync")
+        commit = await connection.fetchval("SHOW synchronous_commit")
+    finally:
+        await connection.close()
+    return f"PostgreSQL {version} (fsync={fsync}, synchronous_commit={commit})"
+
+
+async def engine_description(database_url: str) -> str:
+    if is_sqlite(database_url):
+        return f"SQLite {sqlite3.sqlite_version} file, WAL, synchronous={_sqlite_synchronous(database_url)}"
+    return await _postgres_description(database_url)
+
+
+def machine_lines(engine: str) -> list[str]:
+    import aiohttp as aiohttp_module
+    import cryptography
+    import tortoise
+
+    return [
+        f"CPU:       {cpu_model()}",
+        f"cores:     {os.cpu_count()} (usable by this process: {len(os.sched_getaffinity(0))})",
+        f"RAM:       {memory_total()}",
+        f"OS:        {platform.system()} {platform.release()}",
+        f"Python:    {platform.python_version()} ({platform.python_implementation()})",
+        f"SQLite:    {sqlite3.sqlite_version}",
+        f"database:  {engine}",
+        f"libraries: aiohttp {aiohttp_module.__version__}, tortoise-orm {tortoise.__version__}, "
+        f"cryptography {cryptography.__version__}",
+    ]
+
+
+def print_machine(engine: str) -> None:
+    say("machine")
+    for line in machine_lines(engine):
+        say(f"  {line}")
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process and all its threads, from /proc (None off Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of stat (utime, stime) are at 11 and 12 once pid and comm are cut off.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+# --- a throwaway database -----------------------------------------------------------------------
+
+
+def _asyncpg_url(database_url: str) -> str:
+    return "postgresql://" + database_url.split("://", 1)[1]
+
+
+async def _pg_execute(admin_url: str, sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_url(admin_url))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def throwaway_database(database_url: str | None, workdir: Path) -> AsyncIterator[str]:
+    """A new, migrated database; yields its URL and removes it afterwards.
+
+    None: a SQLite file in workdir. sqlite://PATH: that file, which must not exist yet.
+    postgres://...: a new database bench_<random> on that server (created through the database the
+    URL names), dropped at the end.
+    """
+    if database_url is None or is_sqlite(database_url):
+        url = database_url or f"sqlite://{workdir / 'bench.sqlite3'}"
+        if sqlite_path(url).exists():
+            raise SystemExit(f"{sqlite_path(url)} exists; the benchmark needs a database it can fill and throw away")
+        await apply_migrations(url, progress=lambda _: None)
+        yield url
+        return
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(f"--database-url must be sqlite://PATH or postgres://..., got {database_url!r}")
+    name = f"moot_bench_{uuid.uuid4().hex[:10]}"
+    url = str(URL(database_url).with_path(f"/{name}"))
+    await _pg_execute(database_url, f"CREATE DATABASE {name}")
+    try:
+        await apply_migrations(url, progress=lambda _: None)
+        yield url
+    finally:
+        await _pg_execute(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@asynccontextmanager
+async def database_session(database_url: str) -> AsyncIterator[None]:
+    """The ORM pointed at the database, for setting it up or checking it (never while timing)."""
+    context = await open_database(database_url)
+    activate(context)
+    try:
+        yield
+    finally:
+        await context.close_connections()
+
+
+# --- Moot in a subprocess ---------------------------------------------------------------------
+
+
+@dataclass
+class MootProcess:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def cpu_seconds(self) -> float | None:
+        return process_cpu_seconds(self.process.pid)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError as exc:
+            return f"(no log: {exc})"
+
+
+def moot_environment(base_url: str, database_url: str, workdir: Path, run_workers: bool) -> dict[str, str]:
+    listen = base_url.removeprefix("http://")
+    env = dict(os.environ)
+    env.update(
+        MOOT_BASE_URL=base_url,
+        MOOT_LISTEN=listen,
+        MOOT_DATABASE_URL=database_url,
+        MOOT_DATA_DIR=str(workdir / "data"),
+        MOOT_ALLOW_PRIVATE_ADDRESSES="1",  # every peer is on loopback
+        MOOT_RUN_WORKERS="1" if run_workers else "0",
+        MOOT_CONFIG=str(workdir / "no-moot.toml"),  # never pick up a moot.toml from the checkout
+    )
+    return env
+
+
+async def _wait_ready(moot: MootProcess) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if moot.process.poll() is not None:
+                raise RuntimeError(f"moot serve exited with {moot.process.returncode}:\n{moot.log_tail()}")
+            try:
+                async with session.get(f"{moot.base_url}/.well-known/nodeinfo") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass  # not listening yet
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"moot serve did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{moot.log_tail()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)  # aiohttp's run_app shuts down cleanly on SIGINT
+    try:
+        process.wait(timeout=SERVER_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@asynccontextmanager
+async def moot_server(
+    base_url: str, database_url: str, workdir: Path, *, run_workers: bool
+) -> AsyncIterator[MootProcess]:
+    """`moot serve --no-migrate` on base_url (http://127.0.0.1:PORT); its log goes to workdir/moot.log."""
+    log_path = workdir / "moot.log"
+    env = moot_environment(base_url, database_url, workdir, run_workers)
+    command = [sys.executable, "-m", "server.cli", "serve", "--no-migrate"]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    moot = MootProcess(base_url=base_url, process=process, log_path=log_path)
+    try:
+        await _wait_ready(moot)
+        yield moot
+    finally:
+        await asyncio.to_thread(_stop, process)
