@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urldefrag
 
+from federation.content import html_to_text, sanitize_html
 from federation.fetch import fetch_object
 from federation.http import FetchError
 from federation.keys import KEY_REFETCH_INTERVAL, CachedKey, key_of
@@ -31,7 +32,7 @@ def actor_fields(doc: ActorDoc) -> dict:
         "username": doc.preferred_username,
         "domain": host_of(doc.id),
         "display_name": doc.name,
-        "summary": doc.summary or "",
+        "summary": sanitize_html(doc.summary or ""),
         "inbox": doc.inbox,
         "shared_inbox": doc.shared_inbox,
         "outbox": doc.outbox,
@@ -44,7 +45,7 @@ def actor_fields(doc: ActorDoc) -> dict:
         "manually_approves": doc.manually_approves_followers,
         "discoverable": doc.discoverable,
         "indexable": doc.indexable,
-        "profile_fields": [{"name": name, "value": value} for name, value in doc.fields],
+        "profile_fields": [{"name": html_to_text(name), "value": sanitize_html(value)} for name, value in doc.fields],
         "public_key_id": doc.public_key_id,
         "public_key_pem": doc.public_key_pem,
         "published": doc.published,

@@ -208,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # tortoise logs every connection open and close at INFO.
+        logging.getLogger("tortoise").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         args.handler(settings, args)

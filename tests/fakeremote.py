@@ -83,8 +83,9 @@ class FakeRemote:
     actors: dict[str, FakeActor] = field(default_factory=dict)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
-    # Every GET path served, to show what Moot fetched (or did not).
+    # Every GET path served, to show what Moot fetched (or did not), and the keyId that signed each.
     fetched: list[str] = field(default_factory=list)
+    fetch_signers: list[str | None] = field(default_factory=list)
     # Status the inboxes answer with, and extra headers (e.g. Retry-After); None means 202.
     inbox_status: int | None = None
     inbox_headers: dict[str, str] = field(default_factory=dict)
@@ -169,6 +170,7 @@ class FakeRemote:
     async def _log_gets(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.method == "GET":
             self.fetched.append(request.path_qs)
+            self.fetch_signers.append(_key_id(request.headers.get("Signature", "")))
         return await handler(request)
 
     async def _webfinger(self, request: web.Request) -> web.Response:
@@ -204,9 +206,7 @@ class FakeRemote:
 
     async def _verify(self, request: web.Request, body: bytes) -> tuple[bool, str | None]:
         """Verify like Mastodon: the digest matches, and the signature verifies with the key fetched by keyId."""
-        signature = request.headers.get("Signature", "")
-        params = dict(part.split("=", 1) for part in signature.split(",") if "=" in part)
-        key_id = params.get("keyId", "").strip('"') or None
+        key_id = _key_id(request.headers.get("Signature", ""))
         expected = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
         if key_id is None or request.headers.get("Digest") != expected:
             return False, key_id
@@ -224,3 +224,8 @@ class FakeRemote:
 
     def activities(self, activity_type: str | None = None) -> list[dict[str, Any]]:
         return [r.body for r in self.received if activity_type is None or r.body.get("type") == activity_type]
+
+
+def _key_id(signature: str) -> str | None:
+    params = dict(part.split("=", 1) for part in signature.split(",") if "=" in part)
+    return params.get("keyId", "").strip('"') or None

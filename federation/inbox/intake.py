@@ -16,6 +16,7 @@ from federation.protocol.common import ProtocolError, host_of, id_of
 from federation.resolve import lookup_key, refresh_key
 from federation.signatures import SignatureError, parse_request_signature, verify_signature
 from federation.queue import utcnow
+from models.actors import Actor
 from models.queues import InboxItem
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ async def receive(
         activity, raw = await _authenticate(ctx, method, path, query_string, headers, body)
         _check_origins(activity)
     except Refused as refusal:
-        log.info("inbox refused %s: %s", refusal.status, refusal.reason)
+        log.info("inbox answered %s without storing: %s", refusal.status, refusal.reason)
         return IntakeResult(refusal.status, refusal.reason)
     stored = await ctx.inbox_writer.add(
         InboxItem(
@@ -86,6 +87,10 @@ async def _authenticate(
     try:
         key = await lookup_key(ctx, signature.key_id)
     except (FetchError, ProtocolError) as exc:
+        if await _is_delete_of_unknown_actor(activity):
+            # Servers announce deleted accounts to everyone they know; one we never knew leaves nothing
+            # to delete, and its key is gone with it. Answer 2xx so the sender does not retry.
+            raise Refused(202, "ignored: a deleted actor this server never knew") from None
         raise Refused(401, f"could not get key {signature.key_id}: {exc}") from None
     if not verify_signature(signature, key.pem):
         try:
@@ -98,6 +103,12 @@ async def _authenticate(
     if key.owner_uri != activity.actor:
         raise Refused(401, f"signed by {key.owner_uri}, but the activity's actor is {activity.actor}")
     return activity, raw
+
+
+async def _is_delete_of_unknown_actor(activity: ActivityDoc) -> bool:
+    if activity.type != "Delete" or activity.object_id != activity.actor:
+        return False
+    return not await Actor.filter(uri=activity.actor).exists()
 
 
 def _parse_body(body: bytes) -> tuple[ActivityDoc, dict]:

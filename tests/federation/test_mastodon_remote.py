@@ -172,3 +172,39 @@ async def test_gone_follower_is_removed_on_410(moot: MootInstance, remote: FakeR
     await moot.api("POST", "/api/v1/statuses", token, json={"status": "anyone there?"})
     await moot.drain()
     assert await Follow.filter(target=page).count() == 0
+
+
+async def test_fetches_are_signed_by_the_instance_actor(moot: MootInstance, remote: FakeRemote) -> None:
+    await page_with_followers(moot, remote, "alice")
+    assert remote.fetched and remote.fetch_signers
+    assert set(remote.fetch_signers) == {f"{moot.base_url}/actor#main-key"}
+
+
+async def test_remote_profile_html_is_sanitised(moot: MootInstance, remote: FakeRemote) -> None:
+    page, _, (alice,) = await page_with_followers(moot, remote, "alice")
+    stored = await Actor.get(uri=alice.uri)
+    assert stored.summary == "<p>I live on a fake server.</p>"
+    evil = remote.add_actor("evil")
+    original = evil.document
+
+    def hostile_document() -> dict[str, Any]:
+        doc = original()
+        doc["summary"] = '<p onclick="x()">hi<script>alert(1)</script></p>'
+        doc["attachment"] = [{"type": "PropertyValue", "name": "<b>Site</b>", "value": '<a href="javascript:x()">x</a>'}]
+        return doc
+
+    evil.document = hostile_document  # type: ignore[method-assign]
+    await remote.send(evil, page.inbox, follow_activity(evil, page.uri))
+    stored = await Actor.get(uri=evil.uri)
+    assert "script" not in stored.summary and "onclick" not in stored.summary
+    assert stored.profile_fields[0]["name"] == "Site"
+    assert "javascript" not in stored.profile_fields[0]["value"]
+
+
+async def test_delete_of_an_unknown_actor_is_acknowledged(moot: MootInstance, remote: FakeRemote) -> None:
+    ghost = remote.add_actor("ghost")
+    del remote.actors["ghost"]  # gone at its origin, and we never knew it
+    delete = {"@context": AS, "id": f"{ghost.uri}#delete", "type": "Delete", "actor": ghost.uri, "object": ghost.uri}
+    status, body = await remote.send(ghost, f"{moot.base_url}/inbox", delete)
+    assert status == 202 and "never knew" in body["status"]
+    assert await Actor.filter(uri=ghost.uri).count() == 0
