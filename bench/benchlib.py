@@ -6,6 +6,7 @@ own process, so the load generator in the benchmark process does not share its e
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import platform
 import signal
@@ -28,11 +29,21 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # the packages are installed editable, but a plain checkout works too
     sys.path.insert(0, str(REPO))
 
-from server.database import activate, apply_migrations, open_database  # noqa: E402
+from server.database import activate, apply_migrations, open_database  # noqa: E402 (after the path fix above)
 
 SERVER_START_TIMEOUT = 60.0
 SERVER_STOP_TIMEOUT = 15.0
 _SYNCHRONOUS_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+
+
+def stop_on_signals() -> None:
+    """Ctrl+C and `kill` both stop a run cleanly: the Moot subprocess is stopped and temporary
+    files removed. (A shell starts background jobs with SIGINT ignored; undo that too.)"""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def say(message: str) -> None:
@@ -116,8 +127,8 @@ def machine_lines(engine: str) -> list[str]:
         f"Python:    {platform.python_version()} ({platform.python_implementation()})",
         f"SQLite:    {sqlite3.sqlite_version}",
         f"database:  {engine}",
-        f"libraries: aiohttp {aiohttp_module.__version__}, tortoise-orm {tortoise.__version__}, "
-        f"cryptography {cryptography.__version__}",
+        (f"libraries: aiohttp {aiohttp_module.__version__}, tortoise-orm {tortoise.__version__}, "
+         f"cryptography {cryptography.__version__}"),
     ]
 
 
@@ -137,12 +148,46 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+@dataclass(frozen=True)
+class MachineCpu:
+    """Machine-wide CPU seconds from /proc/stat: busy (all processes) and stolen by the hypervisor."""
+
+    busy: float
+    steal: float
+
+    @staticmethod
+    def now() -> "MachineCpu | None":
+        try:
+            first = Path("/proc/stat").read_text().splitlines()[0].split()
+        except OSError:
+            return None
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[1:9])
+        tick = os.sysconf("SC_CLK_TCK")
+        return MachineCpu(busy=(user + nice + system + irq + softirq) / tick, steal=steal / tick)
+
+    def since(self, earlier: "MachineCpu") -> "MachineCpu":
+        return MachineCpu(busy=self.busy - earlier.busy, steal=self.steal - earlier.steal)
+
+
+def cpu_report(elapsed: float, server: float | None, client: float, machine: MachineCpu | None) -> list[str]:
+    """Lines saying who used the CPU while timing, so a figure limited by something else shows it."""
+    def share(seconds: float) -> str:
+        return f"{seconds:.2f} s ({seconds / elapsed:.0%} of one core)"
+
+    lines = [f"moot server {'n/a' if server is None else share(server)}; this process {share(client)}"]
+    if machine is not None:
+        others = machine.busy - (server or 0.0) - client
+        lines.append(f"whole machine busy {share(machine.busy)} of {os.cpu_count()} cores; "
+                     f"other processes {share(max(0.0, others))}; hypervisor steal {share(machine.steal)}")
+    return lines
+
+
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile of an already sorted sequence."""
     if not sorted_values:
         return float("nan")
-    rank = max(0, min(len(sorted_values) - 1, round(fraction * len(sorted_values) + 0.5) - 1))
-    return sorted_values[rank]
+    rank = math.ceil(fraction * len(sorted_values)) - 1
+    return sorted_values[max(0, min(len(sorted_values) - 1, rank))]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -276,7 +321,9 @@ async def moot_server(
     env = moot_environment(base_url, database_url, workdir, run_workers)
     command = [sys.executable, "-m", "server.cli", "serve", "--no-migrate"]
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # A session of its own: Ctrl+C reaches only this process, which then stops Moot in order.
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     moot = MootProcess(base_url=base_url, process=process, log_path=log_path)
     try:
         await _wait_ready(moot)

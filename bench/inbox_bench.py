@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import aiohttp
 from aiohttp import web
@@ -36,9 +36,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from benchlib import (
-    database_session, engine_description, free_port, moot_server, percentile, print_machine, say,
-    throwaway_database,
+    MachineCpu, MootProcess, cpu_report, database_session, engine_description, free_port, moot_server, percentile,
+    print_machine, say, stop_on_signals, throwaway_database,
 )
+from models.queues import InboxItem
 
 AS = "https://www.w3.org/ns/activitystreams"
 PUBLIC = f"{AS}#Public"
@@ -176,16 +177,19 @@ def sign_chunk(jobs: Sequence[tuple[Sender, str]], inbox_url: str) -> list[Signe
     return [sign(sender, inbox_url, create_note(sender, number)) for sender, number in jobs]
 
 
-async def in_threads(label: str, chunks: Sequence[Any], work: Any) -> list[Any]:
+async def in_threads(label: str, chunks: Sequence[Any], work: Callable[[Any], list[Any]]) -> list[Any]:
     """Run work(chunk) on all cores (RSA releases the GIL), printing progress per chunk."""
     loop = asyncio.get_running_loop()
     results: list[Any] = []
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+    try:
         futures = [loop.run_in_executor(pool, work, chunk) for chunk in chunks]
         for done, future in enumerate(futures, start=1):
             results.extend(await future)
             if done % max(1, len(futures) // 10) == 0 or done == len(futures):
                 say(f"  {label}: {len(results):,}")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # on Ctrl+C, do not sign the rest first
     return results
 
 
@@ -211,7 +215,7 @@ async def post_one(session: aiohttp.ClientSession, url: str, request: SignedRequ
         async with session.post(url, data=request.body, headers=request.headers) as response:
             text = await response.text()
             status: int | str = response.status
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         return Outcome(type(exc).__name__, time.perf_counter() - start, str(exc))
     return Outcome(status, time.perf_counter() - start, "" if status == 202 else text[:200])
 
@@ -261,22 +265,22 @@ class Measurement:
     elapsed: float
     server_cpu: float | None
     client_cpu: float
+    machine_cpu: MachineCpu | None
 
 
-async def measure(session: aiohttp.ClientSession, moot: Any, inbox_url: str, requests: Sequence[SignedRequest],
+async def measure(session: aiohttp.ClientSession, moot: MootProcess, inbox_url: str, requests: Sequence[SignedRequest],
                   concurrency: int) -> Measurement:
-    server_cpu, client_cpu = moot.cpu_seconds(), time.process_time()
+    server_cpu, client_cpu, machine_cpu = moot.cpu_seconds(), time.process_time(), MachineCpu.now()
     start = time.perf_counter()
     outcomes = await fire(session, inbox_url, requests, concurrency, progress=True)
     elapsed = time.perf_counter() - start
-    server_after = moot.cpu_seconds()
+    server_after, machine_after = moot.cpu_seconds(), MachineCpu.now()
     server_used = None if server_cpu is None or server_after is None else server_after - server_cpu
-    return Measurement(outcomes, elapsed, server_used, time.process_time() - client_cpu)
+    machine_used = None if machine_cpu is None or machine_after is None else machine_after.since(machine_cpu)
+    return Measurement(outcomes, elapsed, server_used, time.process_time() - client_cpu, machine_used)
 
 
 async def stored_rows(database_url: str) -> int:
-    from models.queues import InboxItem
-
     async with database_session(database_url):
         return await InboxItem.all().count()
 
@@ -297,12 +301,30 @@ def report(args: argparse.Namespace, result: Measurement, stored: int, key_fetch
     say(f"  accepted/s:      {accepted / result.elapsed:,.0f}")
     say(f"  latency:         p50 {percentile(latencies, 0.50):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
         f"max {latencies[-1]:.1f} ms")
-    server = "n/a" if result.server_cpu is None else f"{result.server_cpu:.2f} s ({result.server_cpu / result.elapsed:.0%} of one core)"
-    say(f"  CPU:             moot server {server}; load generator {result.client_cpu:.2f} s "
-        f"({result.client_cpu / result.elapsed:.0%} of one core)")
+    for index, line in enumerate(cpu_report(result.elapsed, result.server_cpu, result.client_cpu, result.machine_cpu)):
+        say(f"  {'CPU:' if index == 0 else '':17s}{line}")
     say(f"  stored:          {stored:,} inbox rows (expected {expected_rows:,}: {args.actors} warm-up + timed)")
     say(f"  key fetches:     {key_fetches} (one per sender expected: {args.actors})")
     return accepted == len(result.outcomes) == args.requests and stored == expected_rows
+
+
+async def against_moot(
+    args: argparse.Namespace, database_url: str, workdir: Path, senders: list[Sender]
+) -> Measurement:
+    """Start Moot, warm it up, sign, then time the POSTs."""
+    base_url = f"http://127.0.0.1:{free_port()}"
+    inbox_url = f"{base_url}/inbox"
+    say(f"starting moot serve on {base_url}")
+    async with moot_server(base_url, database_url, workdir, run_workers=args.with_workers) as moot:
+        connector = aiohttp.TCPConnector(limit=args.concurrency)  # keep-alive, one connection per lane
+        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            say(f"warming up: one activity per sender ({len(senders)} key fetches)")
+            await warm_up(session, inbox_url, senders)
+            say(f"signing {args.requests:,} requests (before the clock starts)")
+            requests = await sign_requests(senders, inbox_url, args.requests)
+            say(f"timing {args.requests:,} POSTs, {args.concurrency} in flight")
+            return await measure(session, moot, inbox_url, requests, args.concurrency)
 
 
 async def run(args: argparse.Namespace) -> bool:
@@ -315,23 +337,10 @@ async def run(args: argparse.Namespace) -> bool:
             try:
                 say(f"preparing {args.actors} senders on {key_server.base_url}")
                 await make_senders(key_server, args.actors)
-                base_url = f"http://127.0.0.1:{free_port()}"
-                say(f"starting moot serve on {base_url}")
-                async with moot_server(base_url, database_url, workdir, run_workers=args.with_workers) as moot:
-                    connector = aiohttp.TCPConnector(limit=args.concurrency)
-                    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
-                    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-                        inbox_url = f"{base_url}/inbox"
-                        say(f"warming up: one activity per sender ({args.actors} key fetches)")
-                        await warm_up(session, inbox_url, list(key_server.senders.values()))
-                        say(f"signing {args.requests:,} requests (before the clock starts)")
-                        requests = await sign_requests(list(key_server.senders.values()), inbox_url, args.requests)
-                        say(f"timing {args.requests:,} POSTs, {args.concurrency} in flight")
-                        result = await measure(session, moot, inbox_url, requests, args.concurrency)
+                result = await against_moot(args, database_url, workdir, list(key_server.senders.values()))
             finally:
                 await key_server.close()
-            ok = report(args, result, await stored_rows(database_url), key_server.fetches)
-    return ok
+            return report(args, result, await stored_rows(database_url), key_server.fetches)
 
 
 def positive(text: str) -> int:
@@ -355,7 +364,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    return 0 if asyncio.run(run(args)) else 1
+    stop_on_signals()
+    try:
+        return 0 if asyncio.run(run(args)) else 1
+    except KeyboardInterrupt:
+        say("interrupted; the Moot server was stopped and the temporary database removed")
+        return 130
 
 
 if __name__ == "__main__":

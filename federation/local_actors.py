@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from federation.signatures import generate_rsa_keypair
 from federation.urls import INSTANCE_ACTOR_NAME, LocalUrls
-from federation.vocab import APPLICATION, PERSON, SERVICE
+from federation.vocab import APPLICATION, GROUP, PERSON, SERVICE
 from models.actors import Actor, ApiToken, LocalUser, PageRole
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def check_name(name: str) -> str:
     return name
 
 
-async def _new_actor(
+async def new_local_actor(
     urls: LocalUrls, host: str, actor_type: str, name: str, *, display_name: str | None, summary: str,
     category: str | None = None, profile_fields: list[dict[str, str]] | None = None,
 ) -> Actor:
@@ -46,7 +46,9 @@ async def _new_actor(
     return await Actor.create(
         uri=uri,
         type=actor_type,
-        local_name=name,
+        # Groups have a namespace of their own.
+        local_name=None if actor_type == GROUP else name,
+        group_name=name if actor_type == GROUP else None,
         is_local=True,
         username=name,
         domain=host,
@@ -59,7 +61,7 @@ async def _new_actor(
         followers_url=f"{uri}/followers",
         following_url=f"{uri}/following",
         featured_url=f"{uri}/featured",
-        url=urls.profile(name) if actor_type != APPLICATION else urls.base_url,
+        url=_profile_url(urls, actor_type, name, uri),
         profile_fields=profile_fields or [],
         public_key_id=f"{uri}#main-key",
         public_key_pem=public_pem,
@@ -68,6 +70,14 @@ async def _new_actor(
         discoverable=actor_type != APPLICATION,
         indexable=actor_type != APPLICATION,
     )
+
+
+def _profile_url(urls: LocalUrls, actor_type: str, name: str, uri: str) -> str:
+    if actor_type == APPLICATION:
+        return urls.base_url
+    if actor_type == GROUP:
+        return uri  # the same URL serves the group page to browsers
+    return urls.profile(name)
 
 
 async def _ensure_free(name: str) -> None:
@@ -82,7 +92,7 @@ async def create_user(
     check_name(name)
     await _ensure_free(name)
     async with in_transaction():
-        actor = await _new_actor(ctx.urls, ctx.host, PERSON, name, display_name=display_name, summary="")
+        actor = await new_local_actor(ctx.urls, ctx.host, PERSON, name, display_name=display_name, summary="")
         await LocalUser.create(actor=actor, password_hash=password_hash, is_admin=is_admin)
     return actor
 
@@ -97,7 +107,7 @@ async def create_page(
         raise LocalActorError(f"the owner of a page must be a local user, not {owner.uri}")
     await _ensure_free(name)
     async with in_transaction():
-        page = await _new_actor(
+        page = await new_local_actor(
             ctx.urls, ctx.host, SERVICE, name, display_name=display_name, summary=summary,
             category=category, profile_fields=profile_fields,
         )
@@ -112,7 +122,7 @@ async def ensure_instance_actor(ctx: "FederationContext") -> Actor:
     """The Application actor that signs our fetches; created on first start."""
     actor = await Actor.filter(type=APPLICATION, is_local=True).first()
     if actor is None:
-        actor = await _new_actor(
+        actor = await new_local_actor(
             ctx.urls, ctx.host, APPLICATION, INSTANCE_ACTOR_NAME, display_name=ctx.instance_name,
             summary="The instance actor of this Moot server.",
         )

@@ -26,9 +26,19 @@ def visibility_of(doc: ObjectDoc, author: Actor) -> str:
     return "direct"
 
 
+async def _parent_group(parent: Post | None) -> Actor | None:
+    if parent is None or parent.group_id is None:
+        return None
+    return await Actor.filter(id=parent.group_id).first()
+
+
 async def is_relevant(ctx: "FederationContext", doc: ObjectDoc, author: Actor) -> bool:
     """Keep a remote post when a local actor follows its author, is addressed or mentioned, or it replies to a post we have."""
     if await Follow.filter(target=author, state=ACCEPTED, follower__is_local=True).exists():
+        return True
+    if doc.audience and await Follow.filter(
+        target__uri__in=list(doc.audience), state=ACCEPTED, follower__is_local=True
+    ).exists():
         return True
     addressed = {*doc.to, *doc.cc, *(tag.href for tag in doc.tags if tag.href)}
     if any(ctx.urls.is_local(address) for address in addressed):
@@ -60,12 +70,16 @@ def post_fields(doc: ObjectDoc, author: Actor) -> dict:
     }
 
 
-async def store_remote_post(doc: ObjectDoc, author: Actor, activity_id: str) -> Post:
-    """Create or refresh the post; a reply to one of our posts is also counted as an interaction."""
+async def store_remote_post(doc: ObjectDoc, author: Actor, activity_id: str, group: Actor | None = None) -> Post:
+    """Create the post (or give the stored one); a reply to one of our posts also counts as an interaction."""
     parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
     fields = post_fields(doc, author)
     fields["in_reply_to"] = parent
+    fields["group"] = group or (await _parent_group(parent))
     post, created = await Post.get_or_create(defaults=fields, uri=doc.id)
+    if not created and post.group_id is None and fields["group"] is not None:
+        post.group = fields["group"]
+        await post.save(update_fields=["group_id"])
     if created and parent is not None and parent.is_local:
         await Interaction.get_or_create(
             defaults={"kind": REPLY, "actor": author, "post": parent}, activity_uri=activity_id

@@ -54,6 +54,15 @@ def render_actor(actor: Actor, urls: LocalUrls) -> dict[str, Any]:
         doc["icon"] = {"type": "Image", "url": actor.icon_url}
     if actor.image_url:
         doc["image"] = {"type": "Image", "url": actor.image_url}
+    if actor.type == vocab.GROUP:
+        doc["@context"] = vocab.GROUP_CONTEXT
+        # Lemmy and Mbin read the moderators collection from attributedTo.
+        doc["attributedTo"] = actor.moderators_url
+        doc["moderators"] = actor.moderators_url
+        doc["postingRestrictedToMods"] = actor.posting_restricted_to_mods
+        doc["sensitive"] = False
+        doc.pop("following", None)
+        doc.pop("attachment", None)
     if actor.type == vocab.APPLICATION:
         # The instance actor is a signing identity, not a profile to follow.
         for key in ("followers", "following", "featured", "attachment"):
@@ -64,7 +73,7 @@ def render_actor(actor: Actor, urls: LocalUrls) -> dict[str, Any]:
     return _drop_none(doc)
 
 
-def render_post(post: Post, author_uri: str, in_reply_to: str | None = None) -> dict[str, Any]:
+def render_post(post: Post, author_uri: str, in_reply_to: str | None = None, audience: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": post.uri,
         "type": post.type,
@@ -82,6 +91,8 @@ def render_post(post: Post, author_uri: str, in_reply_to: str | None = None) -> 
         "url": post.url or post.uri,
         "tag": list(post.tags or []),
         "attachment": list(post.attachments or []),
+        # The group a post belongs to (FEP-1b12; Lemmy reads it).
+        "audience": audience,
     }
     if post.source is not None:
         doc["source"] = {"content": post.source, "mediaType": "text/plain"}

@@ -39,6 +39,8 @@ def actor_fields(doc: ActorDoc) -> dict:
         "followers_url": doc.followers,
         "following_url": doc.following,
         "featured_url": doc.featured,
+        "moderators_url": doc.moderators,
+        "posting_restricted_to_mods": doc.posting_restricted_to_mods,
         "url": doc.url,
         "icon_url": doc.icon_url,
         "image_url": doc.image_url,

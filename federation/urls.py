@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-ACTOR_PATHS = {"Person": "users", "Service": "pages"}
+ACTOR_PATHS = {"Person": "users", "Service": "pages", "Group": "groups"}
 INSTANCE_ACTOR_NAME = "moot.instance"
 
 

@@ -21,7 +21,17 @@ EXTENSIONS = {
     "value": "schema:value",
 }
 
+# Terms Lemmy and Mbin read on Group actors and group activities.
+GROUP_EXTENSIONS = {
+    **EXTENSIONS,
+    "lemmy": "https://join-lemmy.org/ns#",
+    "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+    "moderators": {"@type": "@id", "@id": "lemmy:moderators"},
+    "removeData": "lemmy:removeData",
+}
+
 ACTOR_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]
+GROUP_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, GROUP_EXTENSIONS]
 OBJECT_CONTEXT = [AS_CONTEXT, {"sensitive": "as:sensitive", "Hashtag": "as:Hashtag"}]
 
 ACTIVITY_JSON = "application/activity+json"

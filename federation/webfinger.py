@@ -7,33 +7,42 @@ from xml.sax.saxutils import quoteattr
 from models.actors import Actor
 
 
-def parse_resource(resource: str, host: str, base_url: str) -> str | None:
-    """The local name a WebFinger resource asks for (acct:name@host or an actor/profile URL), or None."""
+def parse_resource(resource: str, host: str, base_url: str) -> tuple[str, str | None] | None:
+    """(name, kind) a WebFinger resource asks for, or None.
+
+    kind is None for acct: (people, pages and groups share the lookup), or the URL path
+    ("users", "pages", "groups") when the resource is an actor or profile URL.
+    """
     if resource.startswith("acct:"):
-        name, _, domain = resource[5:].lstrip("@").partition("@")
-        return name.lower() if domain.lower() == host and name else None
+        name, _, domain = resource[5:].lstrip("@!").partition("@")
+        return (name.lower(), None) if domain.lower() == host and name else None
     if resource.startswith(base_url + "/"):
         tail = resource[len(base_url) + 1 :]
-        for prefix in ("users/", "pages/", "@"):
+        for prefix, kind in (("users/", "users"), ("pages/", "pages"), ("groups/", "groups"), ("@", None)):
             if tail.startswith(prefix) and "/" not in tail[len(prefix) :]:
-                return tail[len(prefix) :].lower()
-        if tail == "actor":
-            return None
+                return tail[len(prefix) :].lower(), kind
     return None
 
 
-def render_webfinger(actor: Actor, base_url: str) -> dict[str, Any]:
-    """The self link's href equals the actor id, which Mastodon checks on the way back."""
-    links: list[dict[str, Any]] = [
-        {"rel": "self", "type": "application/activity+json", "href": actor.uri},
-        {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor.url or actor.uri},
+def render_webfinger(actors: list[Actor], base_url: str) -> dict[str, Any]:
+    """One subject, a self link per actor with that name (a user or page first, then a group).
+
+    Every self link's href equals an actor id, which Mastodon checks on the way back; it takes the
+    first. Lemmy and Mbin take the link whose type they look for, as the properties say.
+    """
+    first = actors[0]
+    links: list[dict[str, Any]] = []
+    for actor in actors:
+        links.append(
+            {"rel": "self", "type": "application/activity+json", "href": actor.uri,
+             "properties": {"https://www.w3.org/ns/activitystreams#type": actor.type}}
+        )
+    links += [
+        {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": first.url or first.uri},
         {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": f"{base_url}/authorize_interaction?uri={{uri}}"},
     ]
-    return {
-        "subject": f"acct:{actor.username}@{actor.domain}",
-        "aliases": [alias for alias in (actor.url, actor.uri) if alias],
-        "links": links,
-    }
+    aliases = [alias for actor in actors for alias in dict.fromkeys((actor.url, actor.uri)) if alias]
+    return {"subject": f"acct:{first.username}@{first.domain}", "aliases": list(dict.fromkeys(aliases)), "links": links}
 
 
 def render_instance_webfinger(actor: Actor, host: str, base_url: str) -> dict[str, Any]:

@@ -13,6 +13,8 @@ class Actor(Model):
     type = fields.CharField(max_length=32)
     # Local actors have a unique local_name (users, pages and the instance actor share one namespace).
     local_name = fields.CharField(max_length=64, null=True, unique=True)
+    # Local groups have their own namespace: a group may share its name with a user or a page.
+    group_name = fields.CharField(max_length=64, null=True, unique=True)
     is_local = fields.BooleanField(default=False, db_index=True)
     username = fields.CharField(max_length=255, null=True)
     domain = fields.CharField(max_length=255, db_index=True)
@@ -25,6 +27,9 @@ class Actor(Model):
     followers_url = fields.CharField(max_length=URL_LENGTH, null=True)
     following_url = fields.CharField(max_length=URL_LENGTH, null=True)
     featured_url = fields.CharField(max_length=URL_LENGTH, null=True)
+    # Groups: the moderators collection (Lemmy's attributedTo) and whether only moderators may post.
+    moderators_url = fields.CharField(max_length=URL_LENGTH, null=True)
+    posting_restricted_to_mods = fields.BooleanField(default=False)
     url = fields.CharField(max_length=URL_LENGTH, null=True)
     icon_url = fields.CharField(max_length=URL_LENGTH, null=True)
     image_url = fields.CharField(max_length=URL_LENGTH, null=True)

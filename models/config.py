@@ -6,6 +6,7 @@ from typing import Any
 MODEL_MODULES = [
     "models.actors",
     "models.follows",
+    "models.groups",
     "models.posts",
     "models.insights",
     "models.queues",

@@ -34,6 +34,14 @@ class Post(Model):
     # [{"type": "Mention"|"Hashtag", "name": ..., "href": ...}]
     tags = fields.JSONField(default=list)
     attachments = fields.JSONField(default=list)
+    # The group the post was made in (local or remote), if any.
+    group: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="group_posts", null=True, on_delete=fields.SET_NULL
+    )
+    locked_at = fields.DatetimeField(null=True)
+    # Removal by a moderator (reversible), as opposed to deletion by the author.
+    removed_at = fields.DatetimeField(null=True)
+    removed_reason = fields.TextField(null=True)
     published = fields.DatetimeField()
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
@@ -42,17 +50,22 @@ class Post(Model):
 
     class Meta:
         table = "post"
-        indexes = (("author_id", "published"),)
+        indexes = (("author_id", "published"), ("group_id", "published"))
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def is_visible(self) -> bool:
+        return self.deleted_at is None and self.removed_at is None
+
 
 LIKE = "like"
+DISLIKE = "dislike"
 ANNOUNCE = "announce"
 REPLY = "reply"
-INTERACTION_KINDS = (LIKE, ANNOUNCE, REPLY)
+INTERACTION_KINDS = (LIKE, DISLIKE, ANNOUNCE, REPLY)
 
 
 class Interaction(Model):

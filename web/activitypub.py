@@ -4,6 +4,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation import render
+from federation.authenticate import AuthError, signed_fetcher
+from federation.groups.access import can_fetch
 from federation.vocab import APPLICATION, OBJECT_CONTEXT
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
@@ -14,23 +16,55 @@ from web import collections
 from web.negotiation import activity_response, page_number, wants_activity_json
 from web.templating import render_page
 
-ACTOR_TYPES_BY_PATH = {"users": "Person", "pages": "Service"}
+ACTOR_TYPES_BY_PATH = {"users": "Person", "pages": "Service", "groups": "Group"}
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 
 
+async def find_local_actor(kind: str, name: str) -> Actor | None:
+    """A local actor by its URL path: groups have a namespace of their own."""
+    query = Actor.filter(type=ACTOR_TYPES_BY_PATH[kind], is_local=True, deleted_at=None)
+    return await (query.filter(group_name=name) if kind == "groups" else query.filter(local_name=name)).first()
+
+
 async def _local_actor(request: web.Request) -> Actor:
-    actor_type = ACTOR_TYPES_BY_PATH[request.match_info["kind"]]
-    actor = await Actor.filter(local_name=request.match_info["name"], type=actor_type, is_local=True).first()
-    if actor is None or actor.deleted_at is not None:
+    actor = await find_local_actor(request.match_info["kind"], request.match_info["name"])
+    if actor is None:
         raise web.HTTPNotFound(text="no such actor")
     return actor
+
+
+async def _fetcher(request: web.Request) -> Actor | None:
+    """Who signed this GET (authorized fetch); a bad signature is a 401."""
+    try:
+        return await signed_fetcher(
+            request.app[keys.FEDERATION], method=request.method, path=request.raw_path.split("?", 1)[0],
+            query_string=request.raw_path.split("?", 1)[1] if "?" in request.raw_path else "",
+            headers=request.headers,
+        )
+    except AuthError as exc:
+        raise web.HTTPUnauthorized(text=exc.reason) from None
 
 
 async def actor_document(request: web.Request) -> web.StreamResponse:
     actor = await _local_actor(request)
     if wants_activity_json(request):
         return activity_response(render.render_actor(actor, request.app[keys.FEDERATION].urls))
+    if actor.type == "Group":
+        return await _group_page(request, actor)
     return await _profile_page(request, actor)
+
+
+async def _group_page(request: web.Request, group: Actor) -> web.StreamResponse:
+    posts = []
+    if not group.manually_approves:
+        posts = (
+            await Post.filter(group=group, deleted_at=None, removed_at=None, in_reply_to_uri=None)
+            .order_by("-pinned_at", "-published")
+            .limit(20)
+            .prefetch_related("author")
+        )
+    members = await Follow.filter(target=group, state=ACCEPTED).count()
+    return render_page(request, "group.html", group=group, posts=posts, members=members)
 
 
 async def profile(request: web.Request) -> web.StreamResponse:
@@ -64,27 +98,41 @@ _COLLECTIONS = {
     "followers": collections.followers,
     "following": collections.following,
     "featured": collections.featured,
+    "moderators": collections.moderators,
 }
 
 
 async def collection(request: web.Request) -> web.StreamResponse:
     actor = await _local_actor(request)
-    build = _COLLECTIONS[request.match_info["collection"]]
-    return activity_response(await build(actor, page_number(request)))
+    name = request.match_info["collection"]
+    if name == "moderators" and actor.type != "Group" or name == "following" and actor.type == "Group":
+        raise web.HTTPNotFound(text=f"no {name} collection here")
+    if actor.type == "Group" and name != "moderators" and not await can_fetch(actor, await _fetcher(request)):
+        # A private group shows how many, never who or what, to anyone but its members.
+        return activity_response(await collections.hidden(actor, name))
+    return activity_response(await _COLLECTIONS[name](actor, page_number(request)))
 
 
 async def post_object(request: web.Request) -> web.StreamResponse:
     fed = request.app[keys.FEDERATION]
     post = await Post.filter(uri=f"{fed.base_url}/posts/{request.match_info['post_id']}", is_local=True).first()
-    if post is None or post.visibility not in PUBLIC_VISIBILITIES:
+    if post is None:
+        raise web.HTTPNotFound(text="no such post")
+    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
+    if group is not None and group.manually_approves:
+        # Private group content: only for signed fetches by members (or their servers).
+        if not await can_fetch(group, await _fetcher(request)):
+            raise web.HTTPNotFound(text="no such post")
+    elif post.visibility not in PUBLIC_VISIBILITIES:
         # Followers-only and direct posts are not served to unauthenticated fetches.
         raise web.HTTPNotFound(text="no such post")
-    if post.deleted_at is not None:
+    if post.deleted_at is not None or post.removed_at is not None:
         return activity_response(render.render_tombstone(post), status=410)
     await post.fetch_related("author")
     if not wants_activity_json(request):
         return render_page(request, "post.html", post=post, author=post.author)
-    return activity_response(render.with_context(render.render_post(post, post.author.uri), OBJECT_CONTEXT))
+    doc = render.render_post(post, post.author.uri, audience=group.uri if group else None)
+    return activity_response(render.with_context(doc, OBJECT_CONTEXT))
 
 
 async def activity_object(request: web.Request) -> web.StreamResponse:

@@ -6,6 +6,7 @@ from typing import Any
 from federation import render
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
+from models.groups import GroupRole
 from models.posts import Post
 from models.queues import OutboundActivity
 
@@ -42,8 +43,14 @@ async def following(actor: Actor, page: int | None) -> dict[str, Any]:
 
 async def featured(actor: Actor, page: int | None) -> dict[str, Any]:
     """Pinned posts. Mastodon reads the items inline, so the collection carries them as well as a first page."""
-    posts = await Post.filter(author=actor, pinned_at__isnull=False, deleted_at=None).order_by("-pinned_at")
-    items = [render.render_post(post, actor.uri) for post in posts]
+    owner = {"group": actor} if actor.type == "Group" else {"author": actor}
+    posts = (
+        await Post.filter(**owner, pinned_at__isnull=False, deleted_at=None, removed_at=None)
+        .order_by("-pinned_at")
+        .prefetch_related("author")
+    )
+    audience = actor.uri if actor.type == "Group" else None
+    items = [render.render_post(post, post.author.uri, audience=audience) for post in posts]
     collection_id = actor.featured_url or ""
     if page is not None:
         return render.ordered_page(_page_url(collection_id, 1), collection_id, items, None, len(items))
@@ -60,3 +67,22 @@ async def _collection(collection_id: str, page: int | None, total: int, fetch: A
     items = list(await fetch(offset))
     next_page = _page_url(collection_id, page + 1) if offset + PAGE_SIZE < total else None
     return render.ordered_page(_page_url(collection_id, page), collection_id, items, next_page, total)
+
+
+async def moderators(actor: Actor, page: int | None) -> dict[str, Any]:
+    """A group's owner and moderators, inline (Lemmy and Mbin read orderedItems directly)."""
+    uris = list(await GroupRole.filter(group=actor).order_by("id").values_list("actor__uri", flat=True))
+    doc = render.ordered_collection(actor.moderators_url or "", len(uris), None)
+    doc["orderedItems"] = uris
+    return doc
+
+
+async def hidden(actor: Actor, name: str) -> dict[str, Any]:
+    """A collection's size without its items (a collection with no first page counts as hidden)."""
+    counts = {
+        "followers": Follow.filter(target=actor, state=ACCEPTED).count(),
+        "outbox": OutboundActivity.filter(actor=actor, public=True).count(),
+        "featured": Post.filter(group=actor, pinned_at__isnull=False, deleted_at=None).count(),
+    }
+    total = await counts[name] if name in counts else 0
+    return render.ordered_collection(f"{actor.uri}/{name}", total, None)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.inbox.intake import MAX_BODY, receive
-from models.actors import Actor
+from web.activitypub import find_local_actor
 from server import keys
 
-ACTOR_TYPES_BY_PATH = {"users": "Person", "pages": "Service"}
 
 
 async def _read_body(request: web.Request) -> bytes:
@@ -48,9 +47,7 @@ async def actor_inbox(request: web.Request) -> web.Response:
     if kind is None:
         actor = request.app[keys.FEDERATION].instance_actor
     else:
-        actor = await Actor.filter(
-            local_name=request.match_info["name"], type=ACTOR_TYPES_BY_PATH[kind], is_local=True, deleted_at=None
-        ).first()
+        actor = await find_local_actor(kind, request.match_info["name"])
     if actor is None:
         raise web.HTTPNotFound(text="no such inbox")
     return await _receive(request, actor.uri)

@@ -8,7 +8,7 @@ from aiohttp import web
 from web import activitypub, inbox, wellknown
 from web.api import accounts, follow_requests, search, statuses
 
-KIND = "{kind:users|pages}"
+KIND = "{kind:users|pages|groups}"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -26,7 +26,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"/{KIND}/{{name}}", activitypub.actor_document, name="actor")
     r.add_post(f"/{KIND}/{{name}}/inbox", inbox.actor_inbox, name="actor_inbox")
     r.add_get(
-        f"/{KIND}/{{name}}/{{collection:outbox|followers|following|featured}}",
+        f"/{KIND}/{{name}}/{{collection:outbox|followers|following|featured|moderators}}",
         activitypub.collection,
         name="actor_collection",
     )

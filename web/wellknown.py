@@ -18,13 +18,21 @@ async def webfinger_handler(request: web.Request) -> web.Response:
     if resource.rstrip("/") == fed.base_url and fed.instance_actor is not None:
         doc = webfinger.render_instance_webfinger(fed.instance_actor, fed.host, fed.base_url)
         return web.json_response(doc, content_type=JRD)
-    name = webfinger.parse_resource(resource, fed.host, fed.base_url)
-    actor = await Actor.filter(local_name=name, is_local=True, deleted_at=None).first() if name else None
-    if actor is None:
+    parsed = webfinger.parse_resource(resource, fed.host, fed.base_url)
+    actors = await _actors_named(*parsed) if parsed else []
+    if not actors:
         raise web.HTTPNotFound(text=f"no actor here for {resource}")
-    response = web.json_response(webfinger.render_webfinger(actor, fed.base_url), content_type=JRD)
+    response = web.json_response(webfinger.render_webfinger(actors, fed.base_url), content_type=JRD)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+async def _actors_named(name: str, kind: str | None) -> list[Actor]:
+    """A user or page first, then a group of the same name (groups have their own namespace)."""
+    query = Actor.filter(is_local=True, deleted_at=None).exclude(type="Application")
+    person_or_page = await query.filter(local_name=name).first() if kind != "groups" else None
+    group = await query.filter(group_name=name).first() if kind in (None, "groups") else None
+    return [actor for actor in (person_or_page, group) if actor is not None]
 
 
 async def host_meta(request: web.Request) -> web.Response:

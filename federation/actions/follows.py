@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise.transactions import in_transaction
 
 from federation import render
+from federation.groups.access import active_ban
 from federation.outbox import publish
 from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
@@ -16,24 +17,43 @@ if TYPE_CHECKING:
     from federation.context import FederationContext
 
 
-def _follow_object(follow_uri: str, follower: Actor, target: Actor) -> dict[str, Any]:
-    return {"id": follow_uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
+def _follow_object(follow_uri: str, follower: Actor, target: Actor, activity_type: str = "Follow") -> dict[str, Any]:
+    return {"id": follow_uri, "type": activity_type, "actor": follower.uri, "object": target.uri}
 
 
-async def receive_follow(ctx: "FederationContext", follower: Actor, target: Actor, follow_uri: str) -> Follow:
-    """A remote Follow: accept at once, or keep it pending when the target approves followers by hand."""
+async def receive_follow(
+    ctx: "FederationContext", follower: Actor, target: Actor, follow_uri: str, activity_type: str = "Follow"
+) -> Follow | None:
+    """A Follow (or Mobilizon's Join): accept at once, or keep it pending when the target approves by hand.
+
+    Someone banned from a group is answered with Reject and gets no membership.
+    """
+    if target.type == "Group" and await active_ban(target, follower) is not None:
+        async with in_transaction():
+            await _send_reject(ctx, target, follower, _follow_object(follow_uri, follower, target, activity_type))
+        ctx.wake()
+        return None
     async with in_transaction():
         follow = await Follow.filter(follower=follower, target=target).first()
         if follow is None:
-            follow = await Follow.create(follower=follower, target=target, state=PENDING, activity_uri=follow_uri)
+            follow = await Follow.create(
+                follower=follower, target=target, state=PENDING, activity_uri=follow_uri, activity_type=activity_type
+            )
         else:
             # A repeated Follow (the remote lost our Accept): answer again with the new id.
-            await Follow.filter(id=follow.id).update(activity_uri=follow_uri)
-            follow.activity_uri = follow_uri
+            await Follow.filter(id=follow.id).update(activity_uri=follow_uri, activity_type=activity_type)
+            follow.activity_uri, follow.activity_type = follow_uri, activity_type
         if follow.state == ACCEPTED or not target.manually_approves:
             await _accept(ctx, follow, follower, target)
     ctx.wake()
     return follow
+
+
+async def _send_reject(ctx: "FederationContext", target: Actor, follower: Actor, follow_object: dict[str, Any]) -> None:
+    if follower.is_local:
+        return
+    reject = render.activity(ctx.urls.new_activity(), "Reject", target.uri, follow_object)
+    await publish(target, reject, to_followers=False, inboxes=[follower.inbox])
 
 
 async def approve_follow(ctx: "FederationContext", follow: Follow) -> None:
@@ -52,7 +72,8 @@ async def _accept(ctx: "FederationContext", follow: Follow, follower: Actor, tar
     if follower.is_local:
         return
     accept = render.activity(
-        ctx.urls.new_activity(), "Accept", target.uri, _follow_object(follow.activity_uri or "", follower, target)
+        ctx.urls.new_activity(), "Accept", target.uri,
+        _follow_object(follow.activity_uri or "", follower, target, follow.activity_type),
     )
     await publish(target, accept, to_followers=False, inboxes=[follower.inbox])
 
@@ -62,14 +83,8 @@ async def reject_follow(ctx: "FederationContext", follow: Follow) -> None:
     await follow.fetch_related("follower", "target")
     async with in_transaction():
         await end_follow(follow)
-        if not follow.follower.is_local:
-            reject = render.activity(
-                ctx.urls.new_activity(),
-                "Reject",
-                follow.target.uri,
-                _follow_object(follow.activity_uri or "", follow.follower, follow.target),
-            )
-            await publish(follow.target, reject, to_followers=False, inboxes=[follow.follower.inbox])
+        follow_object = _follow_object(follow.activity_uri or "", follow.follower, follow.target, follow.activity_type)
+        await _send_reject(ctx, follow.target, follow.follower, follow_object)
     ctx.wake()
 
 

@@ -9,12 +9,15 @@ from tortoise.transactions import in_transaction
 
 from federation import render
 from federation.content import find_hashtags, find_mentions, render_text
+from federation.groups import relay
+from federation.groups.intake import decide, hold
 from federation.outbox import publish
 from federation.resolve import ResolveError, resolve_handle
 from federation.http import FetchError
 from federation.protocol.common import ProtocolError
 from federation.vocab import PUBLIC
 from models.actors import Actor
+from models.groups import ACCEPT, REJECT
 from models.posts import LIKE, REPLY, VISIBILITIES, Interaction, Post
 
 if TYPE_CHECKING:
@@ -39,6 +42,16 @@ class StatusInput:
     spoiler_text: str = ""
     sensitive: bool = False
     language: str | None = None
+    # A post into a group: given directly, or found from a mentioned group or the thread.
+    group: Actor | None = None
+    title: str | None = None
+
+
+def group_addressing(group: Actor, followers_url: str, mentioned: list[str]) -> tuple[list[str], list[str]]:
+    """Lemmy-style: to the group (and Public unless the group is private), never Public for a private group."""
+    if group.manually_approves:
+        return [group.uri], [group.followers_url or ""]
+    return [group.uri, PUBLIC], [followers_url, *mentioned]
 
 
 def addressing(visibility: str, followers_url: str, mentioned: list[str]) -> tuple[list[str], list[str]]:
@@ -97,22 +110,37 @@ async def _audience_inboxes(post: Post) -> list[str]:
         parent = await Post.filter(id=post.in_reply_to_id).prefetch_related("author").first()
         if parent is not None and not parent.author.is_local:
             inboxes.append(parent.author.inbox)
+    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
+    if group is not None and not group.is_local:
+        inboxes.append(group.inbox)
     return inboxes
 
 
 async def _publish_post_activity(
-    ctx: "FederationContext", actor: Actor, post: Post, activity_type: str, obj: Any
-) -> None:
+    ctx: "FederationContext", actor: Actor, post: Post, activity_type: str, obj: Any, group: Actor | None = None
+) -> dict[str, Any]:
+    """Send a post's activity to its audience; a local group the post was admitted to relays it."""
+    if group is None and post.group_id:
+        group = await Actor.filter(id=post.group_id).first()
     activity = render.activity(
-        ctx.urls.new_activity(), activity_type, actor.uri, obj, to=post.to, cc=post.cc
+        ctx.urls.new_activity(), activity_type, actor.uri, obj, to=post.to, cc=post.cc,
+        audience=group.uri if group else None,
     )
     await publish(
         actor,
         activity,
-        to_followers=post.visibility != "direct",
+        to_followers=post.visibility in ("public", "unlisted") or (post.visibility == "private" and group is None),
         inboxes=await _audience_inboxes(post),
         public=post.visibility in ("public", "unlisted"),
     )
+    if group is not None and group.is_local and post.group_id == group.id:
+        await relay.announce(ctx, group, activity)
+    return activity
+
+
+def _group_from(mentioned: list[Actor], parent_group: Actor | None) -> Actor | None:
+    groups = [actor for actor in mentioned if actor.type == "Group"]
+    return groups[0] if groups else parent_group
 
 
 async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInput) -> Post:
@@ -120,32 +148,51 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
     html, tags, mentioned = await _render(ctx, data)
     parent = data.in_reply_to
     mentioned_uris = [a.uri for a in mentioned]
+    parent_group = None
     if parent is not None:
         await parent.fetch_related("author")
         if parent.author.uri not in mentioned_uris and parent.author.id != actor.id:
             mentioned_uris.append(parent.author.uri)
-    to, cc = addressing(data.visibility, actor.followers_url or "", mentioned_uris)
+        parent_group = await Actor.filter(id=parent.group_id).first() if parent.group_id else None
+        if parent.locked_at is not None:
+            raise ActionError("this thread is locked", status=403)
+    group = data.group or _group_from(mentioned, parent_group)
+    decision = await decide(group, actor, parent) if group is not None and group.is_local else None
+    if decision is not None and decision.action == REJECT:
+        raise ActionError(decision.reason, status=403)
+    visibility = data.visibility
+    if group is not None:
+        to, cc = group_addressing(group, actor.followers_url or "", mentioned_uris)
+        visibility = "private" if group.manually_approves else "public"
+    else:
+        to, cc = addressing(visibility, actor.followers_url or "", mentioned_uris)
+    admitted = group is not None and (decision is None or decision.action == ACCEPT)
     post = Post(
         uri=ctx.urls.new_post(),
         author=actor,
-        type="Note",
+        type="Page" if data.title else "Note",
         is_local=True,
         content=html,
         source=data.text,
         summary=data.spoiler_text or None,
+        name=data.title,
         sensitive=data.sensitive or bool(data.spoiler_text),
         language=data.language,
-        visibility=data.visibility,
+        visibility=visibility,
         in_reply_to=parent,
         in_reply_to_uri=parent.uri if parent else None,
         to=to,
         cc=cc,
         tags=tags,
+        group=group if admitted else None,
         published=datetime.now(timezone.utc),
     )
     async with in_transaction():
         await post.save()
-        await _publish_post_activity(ctx, actor, post, "Create", render.render_post(post, actor.uri))
+        obj = render.render_post(post, actor.uri, audience=group.uri if group else None)
+        activity = await _publish_post_activity(ctx, actor, post, "Create", obj, group)
+        if group is not None and not admitted:
+            await hold(group, actor, activity, decision.reason if decision else "held")
         if parent is not None and parent.is_local and parent.author_id != actor.id:
             await Interaction.create(kind=REPLY, actor=actor, post=parent, activity_uri=post.uri)
     ctx.wake()
@@ -163,7 +210,8 @@ async def edit_status(ctx: "FederationContext", actor: Actor, post: Post, data: 
     post.edited_at = datetime.now(timezone.utc)
     async with in_transaction():
         await post.save()
-        await _publish_post_activity(ctx, actor, post, "Update", render.render_post(post, actor.uri))
+        group_uri = (await Actor.get(id=post.group_id)).uri if post.group_id else None
+        await _publish_post_activity(ctx, actor, post, "Update", render.render_post(post, actor.uri, audience=group_uri))
     ctx.wake()
     return post
 
@@ -212,16 +260,28 @@ def _require_author(actor: Actor, post: Post) -> None:
         raise ActionError("this post was deleted", status=404)
 
 
+async def _vote_inboxes(post: Post) -> tuple[Actor | None, list[str]]:
+    """Where a vote goes: the author, and a remote group (Lemmy counts votes it receives); a local group relays."""
+    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
+    inboxes = [] if post.author.is_local else [post.author.inbox]
+    if group is not None and not group.is_local:
+        inboxes.append(group.inbox)
+    return group, inboxes
+
+
 async def like(ctx: "FederationContext", actor: Actor, post: Post) -> None:
     await post.fetch_related("author")
     if await Interaction.filter(kind=LIKE, actor=actor, post=post).exists():
         return
     like_uri = ctx.urls.new_activity()
+    group, inboxes = await _vote_inboxes(post)
+    activity = render.activity(like_uri, "Like", actor.uri, post.uri, audience=group.uri if group else None)
     async with in_transaction():
         await Interaction.create(kind=LIKE, actor=actor, post=post, activity_uri=like_uri)
-        if not post.author.is_local:
-            activity = render.activity(like_uri, "Like", actor.uri, post.uri)
-            await publish(actor, activity, to_followers=False, inboxes=[post.author.inbox])
+        if inboxes:
+            await publish(actor, activity, to_followers=False, inboxes=inboxes)
+        if group is not None and group.is_local:
+            await relay.announce(ctx, group, activity)
     ctx.wake()
 
 
@@ -230,14 +290,18 @@ async def unlike(ctx: "FederationContext", actor: Actor, post: Post) -> None:
     existing = await Interaction.filter(kind=LIKE, actor=actor, post=post).first()
     if existing is None:
         return
+    group, inboxes = await _vote_inboxes(post)
+    undo = render.activity(
+        ctx.urls.new_activity(),
+        "Undo",
+        actor.uri,
+        {"id": existing.activity_uri, "type": "Like", "actor": actor.uri, "object": post.uri},
+        audience=group.uri if group else None,
+    )
     async with in_transaction():
         await Interaction.filter(id=existing.id).delete()
-        if not post.author.is_local:
-            undo = render.activity(
-                ctx.urls.new_activity(),
-                "Undo",
-                actor.uri,
-                {"id": existing.activity_uri, "type": "Like", "actor": actor.uri, "object": post.uri},
-            )
-            await publish(actor, undo, to_followers=False, inboxes=[post.author.inbox])
+        if inboxes:
+            await publish(actor, undo, to_followers=False, inboxes=inboxes)
+        if group is not None and group.is_local:
+            await relay.announce(ctx, group, undo)
     ctx.wake()

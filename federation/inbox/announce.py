@@ -1,12 +1,13 @@
-"""Announce (boost) of a local post: recorded for insights.
+"""Announce: a remote group relaying its members' activities, or a boost of a local post.
 
-Announces of remote objects are not stored yet; when they are, the object must be refetched
-from its origin rather than believed from the embedded copy.
+Announces of other remote objects by people are not stored yet; when they are, the object must be
+refetched from its origin rather than believed from the embedded copy.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from federation.groups.remote import on_group_announce
 from federation.inbox.common import local_post, sender
 from federation.protocol.activity import ActivityDoc
 from models.posts import ANNOUNCE, Interaction
@@ -16,10 +17,13 @@ if TYPE_CHECKING:
 
 
 async def on_announce(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    actor = await sender(ctx, activity)
+    if actor.type == "Group" and not actor.is_local:
+        await on_group_announce(ctx, actor, activity)
+        return
     post = await local_post(activity.object_id)
     if post is None:
         return
-    actor = await sender(ctx, activity)
     await Interaction.get_or_create(
         defaults={"kind": ANNOUNCE, "actor": actor, "post": post}, activity_uri=activity.id
     )

@@ -27,3 +27,10 @@ async def local_post(uri: str | None) -> Post | None:
     if not uri:
         return None
     return await Post.filter(uri=uri, is_local=True, deleted_at=None).first()
+
+
+async def local_group_of(post: Post) -> Actor | None:
+    """The post's group when it is one of ours (and so relays what happens to the post)."""
+    if post.group_id is None:
+        return None
+    return await Actor.filter(id=post.group_id, is_local=True, deleted_at=None).first()

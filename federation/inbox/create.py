@@ -1,10 +1,11 @@
-"""Create of a post (Note, Article, Page, Question)."""
+"""Create of a post (Note, Article, Page, Question): into a local group, or kept for local readers."""
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
 
 from federation.fetch import fetch_object
+from federation.groups.intake import receive_post, target_group
 from federation.inbox.common import sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
@@ -29,6 +30,10 @@ async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> None:
     if doc.attributed_to != activity.actor:
         raise ProtocolError(f"Create by {activity.actor} of {doc.id}, attributed to {doc.attributed_to}")
     author = await sender(ctx, activity)
+    group = await target_group(ctx, doc)
+    if group is not None:
+        await receive_post(ctx, group, author, doc, activity.raw)
+        return
     if not await is_relevant(ctx, doc, author):
         log.info("Create %s: nobody here follows, is addressed or replied to; ignored", activity.id)
         return

@@ -5,7 +5,7 @@ import logging
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from federation.http import FetchError
-from federation.inbox import accept, announce, create, delete, featured, follow, like, undo, update
+from federation.inbox import accept, announce, create, delete, featured, follow, join, like, moderate, undo, update
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError
 from federation.queue import backoff_delay, claim, utcnow
@@ -33,6 +33,11 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     **{("Update", kind): update.on_update_actor for kind in ACTOR_TYPES},
     ("Delete", ANY): delete.on_delete,
     ("Like", ANY): like.on_like,
+    ("Dislike", ANY): like.on_like,
+    ("Join", ANY): join.on_join,
+    ("Leave", ANY): join.on_leave,
+    ("Lock", ANY): moderate.on_lock,
+    ("Block", ANY): moderate.on_block,
     ("Announce", ANY): announce.on_announce,
     ("Add", ANY): featured.on_add,
     ("Remove", ANY): featured.on_remove,

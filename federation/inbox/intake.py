@@ -10,11 +10,10 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
-from federation.http import FetchError
+from federation.authenticate import AuthError, KeyUnavailable, signing_key, verify_with_rotation
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError, host_of, id_of
-from federation.resolve import lookup_key, refresh_key
-from federation.signatures import SignatureError, parse_request_signature, verify_signature
+from federation.signatures import SignatureError, parse_request_signature
 from federation.queue import utcnow
 from models.actors import Actor
 from models.queues import InboxItem
@@ -85,21 +84,17 @@ async def _authenticate(
         raise Refused(401, f"signature rejected: {exc}") from None
     activity, raw = _parse_body(body)
     try:
-        key = await lookup_key(ctx, signature.key_id)
-    except (FetchError, ProtocolError) as exc:
+        key = await signing_key(ctx, signature)
+    except KeyUnavailable as exc:
         if await _is_delete_of_unknown_actor(activity):
             # Servers announce deleted accounts to everyone they know; one we never knew leaves nothing
             # to delete, and its key is gone with it. Answer 2xx so the sender does not retry.
             raise Refused(202, "ignored: a deleted actor this server never knew") from None
-        raise Refused(401, f"could not get key {signature.key_id}: {exc}") from None
-    if not verify_signature(signature, key.pem):
-        try:
-            fresh = await refresh_key(ctx, key)
-        except (FetchError, ProtocolError) as exc:
-            raise Refused(401, f"signature does not verify, and refetching key {key.key_id} failed: {exc}") from None
-        if fresh is None or not verify_signature(signature, fresh.pem):
-            raise Refused(401, f"signature does not verify with key {key.key_id}")
-        key = fresh
+        raise Refused(401, exc.reason) from None
+    try:
+        key = await verify_with_rotation(ctx, signature, key)
+    except AuthError as exc:
+        raise Refused(401, exc.reason) from None
     if key.owner_uri != activity.actor:
         raise Refused(401, f"signed by {key.owner_uri}, but the activity's actor is {activity.actor}")
     return activity, raw

@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from tortoise.transactions import in_transaction
+
+from federation.groups import relay
+from federation.inbox.common import local_group_of, sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
 from federation.protocol.objects import parse_object
 from federation.remote_posts import post_fields
-from federation.inbox.common import sender
 from federation.resolve import get_actor
 from models.posts import Post
 
@@ -28,7 +31,12 @@ async def on_update_post(ctx: "FederationContext", activity: ActivityDoc) -> Non
     for name in ("author", "published", "in_reply_to_uri"):
         fields.pop(name)
     fields["edited_at"] = doc.updated or datetime.now(timezone.utc)
-    await Post.filter(id=post.id).update(**fields)
+    group = await local_group_of(post)
+    async with in_transaction():
+        await Post.filter(id=post.id).update(**fields)
+        if group is not None:
+            await relay.announce(ctx, group, activity.raw)
+    ctx.wake()
 
 
 async def on_update_actor(ctx: "FederationContext", activity: ActivityDoc) -> None:

@@ -1,0 +1,1 @@
+"""Groups (FEP-1b12): membership, admission of posts, relaying, and moderation."""

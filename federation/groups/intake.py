@@ -1,0 +1,112 @@
+"""Admission of posts into a local group: accept and relay, hold for a moderator, or reject."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tortoise.transactions import in_transaction
+
+from federation.groups import relay
+from federation.groups.access import active_ban, active_mute, is_member, is_moderator
+from federation.protocol.objects import ObjectDoc
+from federation.remote_posts import store_remote_post
+from models.actors import Actor
+from models.groups import ACCEPT, HOLD, REJECT, GroupProfile, HeldActivity
+from models.posts import Post
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # ACCEPT, HOLD or REJECT
+    reason: str
+
+
+ACCEPTED = Decision(ACCEPT, "accepted")
+
+
+async def thread_root(post: Post) -> Post:
+    """The top of the thread a post belongs to (bounded, so a cycle cannot hang us)."""
+    current = post
+    for _ in range(100):
+        if current.in_reply_to_id is None:
+            return current
+        parent = await Post.filter(id=current.in_reply_to_id).first()
+        if parent is None:
+            return current
+        current = parent
+    return current
+
+
+async def decide(group: Actor, author: Actor, parent: Post | None) -> Decision:
+    """The group's rules, in order: bans, locks, mods-only posting, membership, mutes."""
+    ban = await active_ban(group, author)
+    if ban is not None:
+        return Decision(REJECT, f"banned from this group{': ' + ban.reason if ban.reason else ''}")
+    moderator = await is_moderator(group, author)
+    if parent is not None and (await thread_root(parent)).locked_at is not None and not moderator:
+        return Decision(REJECT, "this thread is locked")
+    if group.posting_restricted_to_mods and parent is None and not moderator:
+        return Decision(REJECT, "only moderators may start threads in this group")
+    if not moderator and not await is_member(group, author):
+        profile = await GroupProfile.get(group=group)
+        if profile.non_member_posts == REJECT:
+            return Decision(REJECT, "only members may post in this group")
+        if profile.non_member_posts == HOLD:
+            return Decision(HOLD, "not a member")
+    if await active_mute(group, author) is not None:
+        return Decision(HOLD, "muted member")
+    return ACCEPTED
+
+
+async def target_group(ctx: "FederationContext", doc: ObjectDoc) -> Actor | None:
+    """The local group a post is for: addressed (to/cc/audience), mentioned, or the group of its thread."""
+    addressed = {*doc.audience, *doc.to, *doc.cc, *(tag.href for tag in doc.tags if tag.href and tag.type == "Mention")}
+    local = [uri for uri in addressed if ctx.urls.is_local(uri)]
+    if local:
+        group = await Actor.filter(uri__in=local, type="Group", is_local=True, deleted_at=None).first()
+        if group is not None:
+            return group
+    if doc.in_reply_to:
+        parent = await Post.filter(uri=doc.in_reply_to).prefetch_related("group").first()
+        if parent is not None and parent.group is not None and parent.group.is_local:
+            return parent.group
+    return None
+
+
+async def hold(group: Actor, author: Actor, activity: dict[str, Any], reason: str) -> HeldActivity:
+    held, _ = await HeldActivity.get_or_create(
+        defaults={"group": group, "actor": author, "activity": activity, "reason": reason},
+        activity_uri=activity["id"],
+    )
+    return held
+
+
+async def receive_post(
+    ctx: "FederationContext", group: Actor, author: Actor, doc: ObjectDoc, activity: dict[str, Any]
+) -> Decision:
+    """A remote member's Create for a local group."""
+    parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
+    decision = await decide(group, author, parent)
+    if decision.action == REJECT:
+        log.info("group %s refused %s: %s", group.uri, activity.get("id"), decision.reason)
+    elif decision.action == HOLD:
+        await hold(group, author, activity, decision.reason)
+    else:
+        await admit_remote(ctx, group, author, doc, activity)
+    return decision
+
+
+async def admit_remote(
+    ctx: "FederationContext", group: Actor, author: Actor, doc: ObjectDoc, activity: dict[str, Any]
+) -> Post:
+    async with in_transaction():
+        post = await store_remote_post(doc, author, activity["id"], group=group)
+        await relay.announce(ctx, group, activity)
+    ctx.wake()
+    return post

@@ -1,0 +1,25 @@
+"""Mobilizon's Join and Leave of a group (Smithereen's Join is a Follow subtype)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from federation import actions
+from federation.inbox.common import local_actor, sender
+from federation.protocol.activity import ActivityDoc
+from models.follows import Follow
+
+if TYPE_CHECKING:
+    from federation.context import FederationContext
+
+
+async def on_join(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    group = await local_actor(activity.object_id)
+    if group is None or group.type != "Group":
+        return
+    await actions.receive_follow(ctx, await sender(ctx, activity), group, activity.id, activity_type="Join")
+
+
+async def on_leave(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    follow = await Follow.filter(follower__uri=activity.actor, target__uri=activity.object_id).first()
+    if follow is not None:
+        await actions.end_follow(follow)
