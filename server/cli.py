@@ -6,8 +6,7 @@ import asyncio
 import getpass
 import logging
 import sys
-from contextlib import asynccontextmanager
-from typing import AsyncIterator, Sequence
+from typing import Sequence
 
 from aiohttp import web
 
@@ -15,6 +14,8 @@ from federation.context import FederationContext
 from federation.local_actors import LocalActorError, create_page, create_token, create_user, ensure_instance_actor
 from models.actors import Actor, LocalUser
 from server.app import create_app
+from server.session import federation_session
+from server.cli_groups import GroupCommandError, add_group_commands
 from server.database import activate, apply_migrations, open_database
 from server.lifecycle import build_federation, new_http_client
 from server.settings import Settings, SettingsError, load_settings
@@ -25,22 +26,6 @@ from web.passwords import hash_password
 
 class CommandError(Exception):
     """A command cannot do what was asked; printed without a traceback."""
-
-
-@asynccontextmanager
-async def federation_session(settings: Settings) -> AsyncIterator[FederationContext]:
-    """The database and a federation context, for commands that run outside the server."""
-    database = await open_database(settings.database_url)
-    activate(database)
-    http = new_http_client(settings)
-    await http.start()
-    try:
-        fed = build_federation(settings, http)
-        fed.instance_actor = await ensure_instance_actor(fed)
-        yield fed
-    finally:
-        await http.close()
-        await database.close_connections()
 
 
 async def _admin_hint(settings: Settings) -> None:
@@ -196,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="follow requests wait for approval")
     page_create.set_defaults(handler=cmd_page_create)
 
+    add_group_commands(commands)
+
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
         dest="token_command", required=True, metavar="ACTION")
     token_create = token.add_parser("create", help="print a new bearer token that acts as a local user or page")
@@ -214,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         args.handler(settings, args)
-    except (SettingsError, CommandError) as exc:
+    except (SettingsError, CommandError, GroupCommandError) as exc:
         print(f"moot: {exc}", file=sys.stderr)
         return 2
     return 0

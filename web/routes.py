@@ -6,7 +6,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import activitypub, inbox, wellknown
-from web.api import accounts, follow_requests, search, statuses
+from web.api import accounts, follow_requests, group_moderation, group_posts, groups, search, statuses
 
 KIND = "{kind:users|pages|groups}"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -50,4 +50,35 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/follow_requests/{account_id}/authorize", follow_requests.authorize, name="api_follow_authorize")
     r.add_post("/api/v1/follow_requests/{account_id}/reject", follow_requests.reject, name="api_follow_reject")
     r.add_get("/api/v2/search", search.search, name="api_search")
+    setup_group_routes(app)
     r.add_static("/static", STATIC_DIR, name="static")
+
+
+def setup_group_routes(app: web.Application) -> None:
+    r = app.router
+    base = "/api/moot/v1/groups"
+    group = base + "/{group_id}"
+    r.add_post(base, groups.create, name="api_groups")
+    r.add_get(group, groups.show, name="api_group")
+    r.add_patch(group, groups.edit, name="api_group_edit")
+    r.add_post(group + "/join", groups.join, name="api_group_join")
+    r.add_post(group + "/leave", groups.leave, name="api_group_leave")
+    r.add_get(group + "/requests", groups.requests, name="api_group_requests")
+    r.add_post(group + "/requests/{account_id}/{decision:approve|reject}", groups.decide_request,
+               name="api_group_request_decision")
+    r.add_get(group + "/members", groups.members, name="api_group_members")
+    r.add_delete(group + "/members/{account_id}", groups.remove_member, name="api_group_member_remove")
+    r.add_post(group + "/moderators", group_moderation.add_moderator, name="api_group_moderators")
+    r.add_delete(group + "/moderators/{account_id}", group_moderation.remove_moderator, name="api_group_moderator")
+    r.add_post(group + "/bans", group_moderation.ban, name="api_group_bans")
+    r.add_delete(group + "/bans/{account_id}", group_moderation.unban, name="api_group_ban")
+    r.add_post(group + "/mutes", group_moderation.mute, name="api_group_mutes")
+    r.add_delete(group + "/mutes/{account_id}", group_moderation.unmute, name="api_group_mute")
+    r.add_get(group + "/held", group_moderation.held_items, name="api_group_held")
+    r.add_post(group + "/held/{held_id}/{decision:approve|reject}", group_moderation.decide_held,
+               name="api_group_held_decision")
+    r.add_get(group + "/posts", group_posts.index, name="api_group_posts")
+    r.add_post(group + "/posts", group_posts.create, name="api_group_post_create")
+    r.add_get("/api/moot/v1/posts/{post_id}/thread", group_posts.thread, name="api_thread")
+    r.add_post("/api/moot/v1/posts/{post_id}/{action:remove|restore|lock|unlock|pin|unpin}",
+               group_moderation.moderate_post, name="api_post_moderation")

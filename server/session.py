@@ -1,0 +1,27 @@
+"""A database plus federation context for commands that run outside the web server."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from federation.context import FederationContext
+from federation.local_actors import ensure_instance_actor
+from server.database import activate, open_database
+from server.lifecycle import build_federation, new_http_client
+from server.settings import Settings
+
+
+@asynccontextmanager
+async def federation_session(settings: Settings) -> AsyncIterator[FederationContext]:
+    """The database and a federation context, for commands that run outside the server."""
+    database = await open_database(settings.database_url)
+    activate(database)
+    http = new_http_client(settings)
+    await http.start()
+    try:
+        fed = build_federation(settings, http)
+        fed.instance_actor = await ensure_instance_actor(fed)
+        yield fed
+    finally:
+        await http.close()
+        await database.close_connections()

@@ -1,0 +1,98 @@
+"""/api/moot/v1: a group's posts (pinned first, paged), posting into a group, and nested threads."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from federation import actions
+from federation.actions import ActionError, StatusInput
+from federation.groups.access import can_read
+from models.actors import Actor
+from models.posts import Post
+from server import keys
+from web.api.auth import optional_actor, require_actor
+from web.api.group_lookup import group_from_path, http_error, post_from_path
+from web.api.group_serializers import post as serialize_post
+from web.api.params import read_params
+
+PAGE_SIZE = 20
+MAX_THREAD_POSTS = 500
+
+
+async def _readable(group: Actor, viewer: Actor | None) -> None:
+    if not await can_read(group, viewer):
+        raise web.HTTPForbidden(text="this group is private: only its members can read it")
+
+
+def _page(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise web.HTTPBadRequest(text=f"page must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+async def index(request: web.Request) -> web.Response:
+    viewer = await optional_actor(request)
+    group = await group_from_path(request)
+    await _readable(group, viewer)
+    page = _page(request)
+    query = Post.filter(group=group, in_reply_to_uri=None, deleted_at=None, removed_at=None)
+    total = await query.count()
+    posts = await query.order_by("-pinned_at", "-published", "-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    body: dict[str, Any] = {
+        "posts": [await serialize_post(post) for post in posts],
+        "page": page,
+        "total": total,
+        "next_page": page + 1 if page * PAGE_SIZE < total else None,
+    }
+    return web.json_response(body)
+
+
+async def create(request: web.Request) -> web.Response:
+    author = await require_actor(request)
+    group = await group_from_path(request)
+    params = await read_params(request)
+    title = str(params.get("title") or "").strip()
+    if not title:
+        raise web.HTTPUnprocessableEntity(text="title is required")
+    data = StatusInput(text=str(params.get("body") or title), group=group, title=title,
+                       sensitive=bool(params.get("sensitive")), spoiler_text=str(params.get("spoiler_text") or ""))
+    try:
+        post = await actions.create_status(request.app[keys.FEDERATION], author, data)
+    except ActionError as exc:
+        raise http_error(exc) from None
+    status = 201 if post.group_id == group.id else 202  # 202: held for the moderators
+    return web.json_response(await serialize_post(post), status=status)
+
+
+async def thread(request: web.Request) -> web.Response:
+    viewer = await optional_actor(request)
+    root = await post_from_path(request)
+    group = await Actor.filter(id=root.group_id).first() if root.group_id else None
+    if group is not None:
+        await _readable(group, viewer)
+    elif root.visibility not in ("public", "unlisted"):
+        raise web.HTTPNotFound(text="no such post")
+    return web.json_response(await serialize_post(root, await _replies(root)))
+
+
+async def _replies(root: Post) -> list[dict[str, Any]]:
+    """Nested replies, breadth-first from the root, oldest first at each level."""
+    children: dict[int, list[Post]] = {}
+    frontier, seen = [root.id], 0
+    while frontier and seen < MAX_THREAD_POSTS:
+        level = await Post.filter(in_reply_to_id__in=frontier, deleted_at=None).order_by("published", "id")
+        for reply in level:
+            children.setdefault(reply.in_reply_to_id, []).append(reply)  # type: ignore[arg-type]
+        seen += len(level)
+        frontier = [reply.id for reply in level]
+
+    async def tree(post_id: int) -> list[dict[str, Any]]:
+        return [
+            await serialize_post(reply, await tree(reply.id))
+            for reply in children.get(post_id, [])
+            if reply.removed_at is None
+        ]
+
+    return await tree(root.id)
