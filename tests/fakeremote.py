@@ -33,6 +33,8 @@ class FakeActor:
     public_pem: str
     base_url: str
     type: str = "Person"
+    # Extra fields for the actor document (e.g. a Group's attributedTo).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key_id(self) -> str:
@@ -62,6 +64,7 @@ class FakeActor:
             "manuallyApprovesFollowers": False,
             "endpoints": {"sharedInbox": f"{self.base_url}/inbox"},
             "publicKey": {"id": self.key_id, "owner": self.uri, "publicKeyPem": self.public_pem},
+            **self.extra,
         }
 
     def new_id(self, kind: str = "activities") -> str:
