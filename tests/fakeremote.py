@@ -109,7 +109,7 @@ class FakeRemote:
         app.router.add_get("/users/{name}", self._actor)
         app.router.add_post("/users/{name}/inbox", self._inbox)
         app.router.add_post("/inbox", self._inbox)
-        app.router.add_get("/{kind}/{id}", self._object)
+        app.router.add_get("/{path:.+}", self._object)  # anything published with publish()
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
         self.session = aiohttp.ClientSession()

@@ -76,7 +76,7 @@ async def test_announced_posts_and_moderation_from_a_remote_community(moot: Moot
     finally:
         await third.close()
     assert (await Post.get(uri=other["object"]["id"])).locked_at is None
-    assert "/moderators" in " ".join(remote.fetched)  # the collection was consulted
+    assert "/users/gardening/moderators" in remote.fetched  # the collection was consulted
 
 
 async def test_plain_announce_of_a_post_is_fetched(moot: MootInstance, remote: FakeRemote) -> None:
