@@ -10,14 +10,12 @@ from typing import Sequence
 
 from aiohttp import web
 
-from federation.context import FederationContext
-from federation.local_actors import LocalActorError, create_page, create_token, create_user, ensure_instance_actor
+from federation.local_actors import LocalActorError, create_page, create_token, create_user
 from models.actors import Actor, LocalUser
 from server.app import create_app
 from server.session import federation_session
 from server.cli_groups import GroupCommandError, add_group_commands
 from server.database import activate, apply_migrations, open_database
-from server.lifecycle import build_federation, new_http_client
 from server.settings import Settings, SettingsError, load_settings
 from server.version import VERSION
 from server.worker import run_worker

@@ -72,7 +72,7 @@ def is_http_url(value: Any) -> bool:
     try:
         parts = urlsplit(value)
         # Reading .port raises for a non-numeric or out-of-range port.
-        parts.port
+        parts.port  # noqa: B018
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
