@@ -42,6 +42,8 @@ class Actor(Model):
     public_key_pem = fields.TextField(null=True)
     private_key_pem = fields.TextField(null=True)
     published = fields.DatetimeField(null=True)
+    # The remote followers collection's totalItems, read lazily for the new-account heuristic.
+    followers_count = fields.IntField(null=True)
     fetched_at = fields.DatetimeField(null=True)
     # Rate-limits refetching a key after a failed verification (key rotation).
     key_refetched_at = fields.DatetimeField(null=True)

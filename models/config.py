@@ -7,6 +7,7 @@ MODEL_MODULES = [
     "models.actors",
     "models.follows",
     "models.groups",
+    "models.moderation",
     "models.posts",
     "models.insights",
     "models.queues",

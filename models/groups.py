@@ -18,6 +18,7 @@ NON_MEMBER_POLICIES = (ACCEPT, HOLD, REJECT)
 HELD = "held"
 APPROVED = "approved"
 REJECTED = "rejected"
+EXPIRED = "expired"
 
 
 class GroupProfile(Model):
@@ -96,11 +97,14 @@ class GroupMute(Model):
 
 
 class HeldActivity(Model):
-    """An activity for a group, held for a moderator: approving it resumes processing as if it had just arrived."""
+    """An activity held for a moderator (of a group, or of the instance when group is null).
+
+    Approving it resumes processing exactly as if it had just arrived.
+    """
 
     id = fields.BigIntField(primary_key=True)
-    group: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
-        "models.Actor", related_name="held_activities", on_delete=fields.CASCADE
+    group: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="held_activities", null=True, on_delete=fields.CASCADE
     )
     actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="held_by_groups", on_delete=fields.CASCADE
@@ -108,6 +112,8 @@ class HeldActivity(Model):
     activity_uri = fields.CharField(max_length=2048, unique=True)
     activity = fields.JSONField()
     reason = fields.CharField(max_length=64)
+    # What held it, in words a moderator reads: the rule, the domain policy, the mute...
+    detail = fields.TextField(default="")
     state = fields.CharField(max_length=16, default=HELD, db_index=True)
     decided_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
