@@ -19,7 +19,7 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Sequence
+from typing import AsyncIterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -178,7 +178,8 @@ def cpu_report(elapsed: float, server: float | None, client: float, machine: Mac
     if machine is not None:
         others = machine.busy - (server or 0.0) - client
         lines.append(f"whole machine busy {share(machine.busy)} of {os.cpu_count()} cores; "
-                     f"other processes {share(max(0.0, others))}; hypervisor steal {share(machine.steal)}")
+                     f"other processes (a local PostgreSQL too) {share(max(0.0, others))}; "
+                     f"hypervisor steal {share(machine.steal)}")
     return lines
 
 
@@ -270,7 +271,9 @@ class MootProcess:
             return f"(no log: {exc})"
 
 
-def moot_environment(base_url: str, database_url: str, workdir: Path, run_workers: bool) -> dict[str, str]:
+def moot_environment(
+    base_url: str, database_url: str, workdir: Path, run_workers: bool, extra: Mapping[str, str]
+) -> dict[str, str]:
     listen = base_url.removeprefix("http://")
     env = dict(os.environ)
     env.update(
@@ -282,6 +285,7 @@ def moot_environment(base_url: str, database_url: str, workdir: Path, run_worker
         MOOT_RUN_WORKERS="1" if run_workers else "0",
         MOOT_CONFIG=str(workdir / "no-moot.toml"),  # never pick up a moot.toml from the checkout
     )
+    env.update(extra)
     return env
 
 
@@ -314,11 +318,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @asynccontextmanager
 async def moot_server(
-    base_url: str, database_url: str, workdir: Path, *, run_workers: bool
+    base_url: str, database_url: str, workdir: Path, *, run_workers: bool, extra_env: Mapping[str, str] | None = None
 ) -> AsyncIterator[MootProcess]:
-    """`moot serve --no-migrate` on base_url (http://127.0.0.1:PORT); its log goes to workdir/moot.log."""
+    """`moot serve --no-migrate` on base_url (http://127.0.0.1:PORT); its log goes to workdir/moot.log.
+    extra_env: more MOOT_* settings for this run."""
     log_path = workdir / "moot.log"
-    env = moot_environment(base_url, database_url, workdir, run_workers)
+    env = moot_environment(base_url, database_url, workdir, run_workers, extra_env or {})
     command = [sys.executable, "-m", "server.cli", "serve", "--no-migrate"]
     with log_path.open("ab") as log:
         # A session of its own: Ctrl+C reaches only this process, which then stops Moot in order.

@@ -65,6 +65,7 @@ class Receivers:
     """One aiohttp app on one loopback address per remote host, all on one port."""
 
     addresses: list[str]
+    delays: dict[str, float] = field(default_factory=dict)  # address -> seconds to wait before answering
     port: int = 0
     arrivals: list[Arrival] = field(default_factory=list)
     expected: int = 0
@@ -101,6 +102,8 @@ class Receivers:
     async def _inbox(self, request: web.Request) -> web.Response:
         body = await request.read()
         address = request.transport.get_extra_info("sockname")[0] if request.transport else "?"
+        if address in self.delays:
+            await asyncio.sleep(self.delays[address])
         self.arrivals.append(Arrival(address, request.path_qs, dict(request.headers), body, time.perf_counter()))
         if len(self.arrivals) >= self.expected:
             self.done.set()

@@ -46,6 +46,9 @@ PUBLIC = f"{AS}#Public"
 ACTIVITY_JSON = "application/activity+json"
 SIGNED_HEADERS = "(request-target) host date digest content-type"
 REQUEST_TIMEOUT = 60.0
+# Every sender lives on one fake host, which Moot's per-domain and per-actor inbox rate limits would
+# (rightly) throttle long before the server runs out of capacity; capacity is what is measured here.
+NO_RATE_LIMITS = {"MOOT_INBOX_RATE_PER_ACTOR": "0", "MOOT_INBOX_RATE_PER_DOMAIN": "0"}
 PROGRESS_EVERY = 1.0  # seconds between progress lines while timing
 
 
@@ -315,7 +318,8 @@ async def against_moot(
     base_url = f"http://127.0.0.1:{free_port()}"
     inbox_url = f"{base_url}/inbox"
     say(f"starting moot serve on {base_url}")
-    async with moot_server(base_url, database_url, workdir, run_workers=args.with_workers) as moot:
+    async with moot_server(base_url, database_url, workdir, run_workers=args.with_workers,
+                           extra_env=NO_RATE_LIMITS) as moot:
         connector = aiohttp.TCPConnector(limit=args.concurrency)  # keep-alive, one connection per lane
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:

@@ -7,11 +7,29 @@ from typing import TYPE_CHECKING
 
 from federation.urls import LocalUrls
 
+from federation.policy.domains import PolicyCache
+from federation.policy.ratelimit import InboxLimits, RateLimiter
+from federation.policy.rules import RuleCache
+
 if TYPE_CHECKING:
     from federation.http import SafeHttpClient
     from federation.inbox.intake import InboxWriter
     from federation.keys import KeyStore
     from models.actors import Actor
+
+
+BURST_SECONDS = 20
+
+
+def inbox_limits(per_actor: float = 10.0, per_domain: float = 100.0) -> InboxLimits:
+    """Rate limits per second; a burst of BURST_SECONDS' worth is allowed; 0 means no limit."""
+
+    def limiter(rate: float) -> RateLimiter:
+        if rate <= 0:
+            return RateLimiter(rate=float("inf"), burst=1 << 30)
+        return RateLimiter(rate=rate, burst=max(1, int(rate * BURST_SECONDS)))
+
+    return InboxLimits(per_actor=limiter(per_actor), per_domain=limiter(per_domain))
 
 
 @dataclass
@@ -29,6 +47,10 @@ class FederationContext:
     # Set by anything that creates queue rows, so an idle worker wakes at once instead of at its next poll.
     work_available: asyncio.Event = field(default_factory=asyncio.Event)
     instance_actor: "Actor | None" = None
+    policies: PolicyCache = field(default_factory=PolicyCache)
+    rules: RuleCache = field(default_factory=RuleCache)
+    inbox_limits: InboxLimits = field(default_factory=inbox_limits)
+    last_housekeeping: float = float("-inf")
 
     @property
     def urls(self) -> LocalUrls:

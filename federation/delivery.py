@@ -43,7 +43,11 @@ async def audience_inboxes(ctx: "FederationContext", audience: dict[str, Any]) -
             target_id=followers_of, state=ACCEPTED, follower__is_local=False, follower__deleted_at=None
         ).values_list("follower__shared_inbox", "follower__inbox")
         inboxes.update(shared or inbox for shared, inbox in rows)
-    return sorted(inbox for inbox in inboxes if inbox and not ctx.urls.is_local(inbox))
+    await ctx.policies.refresh()
+    return sorted(
+        inbox for inbox in inboxes
+        if inbox and not ctx.urls.is_local(inbox) and not ctx.policies.domain(_host(inbox)).suspended
+    )
 
 
 async def expand_fanouts(ctx: "FederationContext", limit: int = 20) -> int:
@@ -95,7 +99,12 @@ async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
     for delivery in (d for d in deliveries if d.host in blocked):
         # The host is backing off: wait with it, without spending an attempt.
         await Delivery.filter(id=delivery.id).update(next_attempt_at=blocked[delivery.host], locked_until=None)
-    ready = [d for d in deliveries if d.host not in blocked]
+    await ctx.policies.refresh()
+    suspended = [d.id for d in deliveries if d.host not in blocked and ctx.policies.domain(d.host).suspended]
+    if suspended:
+        # Suspended after the fan-out: nothing more goes there.
+        await Delivery.filter(id__in=suspended).update(state=FAILED, last_error="domain suspended", locked_until=None)
+    ready = [d for d in deliveries if d.host not in blocked and d.id not in suspended]
     activities = {
         row.id: row
         for row in await OutboundActivity.filter(id__in={d.activity_id for d in ready}).prefetch_related("actor")

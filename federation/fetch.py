@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from federation.http import FetchError, Signer
 from federation.signatures import sign_request
@@ -26,6 +26,14 @@ def instance_signer(ctx: "FederationContext") -> Signer | None:
     return sign
 
 
+async def refuse_suspended(ctx: "FederationContext", url: str) -> None:
+    """Nothing is fetched from a suspended domain (or, in allowlist mode, an unlisted one)."""
+    await ctx.policies.refresh()
+    host = urlsplit(url).netloc
+    if ctx.policies.domain(host).suspended:
+        raise FetchError(f"not fetching {url}: {host} is suspended on this server", url=url)
+
+
 async def fetch_object(ctx: "FederationContext", url: str) -> dict:
     """GET an ActivityPub document whose id must equal the URL finally fetched.
 
@@ -33,12 +41,14 @@ async def fetch_object(ctx: "FederationContext", url: str) -> dict:
     must match there: a server can only vouch for ids on its own URLs (CVE-2024-23832).
     """
     url = urldefrag(url).url
+    await refuse_suspended(ctx, url)
     final_url, doc = await ctx.http.get_json(url, signer=instance_signer(ctx))
     doc_id = doc.get("id")
     if doc_id == final_url:
         return doc
     if not isinstance(doc_id, str) or not doc_id:
         raise FetchError(f"document fetched from {final_url} has no id")
+    await refuse_suspended(ctx, doc_id)
     refetched_url, refetched = await ctx.http.get_json(doc_id, signer=instance_signer(ctx))
     if refetched.get("id") != refetched_url:
         raise FetchError(

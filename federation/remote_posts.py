@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from federation.content import sanitize_html
+from federation.policy.screening import Adjustments
 from federation.protocol.objects import ObjectDoc
 from federation.vocab import PUBLIC_ALIASES
 from models.actors import Actor
@@ -46,7 +47,8 @@ async def is_relevant(ctx: "FederationContext", doc: ObjectDoc, author: Actor) -
     return bool(doc.in_reply_to) and await Post.filter(uri=doc.in_reply_to).exists()
 
 
-def post_fields(doc: ObjectDoc, author: Actor) -> dict:
+def post_fields(doc: ObjectDoc, author: Actor, adjustments: Adjustments | None = None) -> dict:
+    adjust = adjustments or Adjustments()
     return {
         "author": author,
         "type": doc.type,
@@ -54,7 +56,8 @@ def post_fields(doc: ObjectDoc, author: Actor) -> dict:
         "content": sanitize_html(doc.content or ""),
         "summary": doc.summary,
         "name": doc.name,
-        "sensitive": doc.sensitive,
+        "sensitive": doc.sensitive or adjust.sensitive,
+        "limited": adjust.limited,
         "language": doc.language,
         "visibility": visibility_of(doc, author),
         "in_reply_to_uri": doc.in_reply_to,
@@ -65,15 +68,18 @@ def post_fields(doc: ObjectDoc, author: Actor) -> dict:
         "attachments": [
             {"type": a.type, "mediaType": a.media_type, "url": a.url, "name": a.name, "width": a.width, "height": a.height}
             for a in doc.attachments
+            if not adjust.strip_media
         ],
         "published": doc.published or datetime.now(timezone.utc),
     }
 
 
-async def store_remote_post(doc: ObjectDoc, author: Actor, activity_id: str, group: Actor | None = None) -> Post:
+async def store_remote_post(
+    doc: ObjectDoc, author: Actor, activity_id: str, group: Actor | None = None, adjustments: Adjustments | None = None
+) -> Post:
     """Create the post (or give the stored one); a reply to one of our posts also counts as an interaction."""
     parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
-    fields = post_fields(doc, author)
+    fields = post_fields(doc, author, adjustments)
     fields["in_reply_to"] = parent
     fields["group"] = group or (await _parent_group(parent))
     post, created = await Post.get_or_create(defaults=fields, uri=doc.id)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urldefrag
 
 from federation.content import html_to_text, sanitize_html
-from federation.fetch import fetch_object
+from federation.fetch import fetch_object, refuse_suspended
 from federation.http import FetchError
 from federation.keys import KEY_REFETCH_INTERVAL, CachedKey, key_of
 from federation.protocol.actor import ActorDoc, parse_actor
@@ -153,6 +153,7 @@ async def webfinger(ctx: "FederationContext", name: str, host: str) -> str:
     """The actor id that host's WebFinger gives for acct:name@host."""
     scheme = "http" if ctx.allow_private_addresses and not host.endswith(".") and _looks_local(host) else "https"
     url = f"{scheme}://{host}/.well-known/webfinger?resource={quote(f'acct:{name}@{host}')}"
+    await refuse_suspended(ctx, url)
     _, jrd = await ctx.http.get_json(url, accept="application/jrd+json", content_types=JRD_TYPES)
     for link in jrd.get("links") or []:
         if not isinstance(link, dict) or link.get("rel") != "self":

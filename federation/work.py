@@ -1,13 +1,19 @@
 """One pass over every queue; the worker loops it, tests call it directly to drive work deterministically."""
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from federation.delivery import deliver_due, expand_fanouts
 from federation.inbox.dispatch import process_inbox
+from federation.review import expire_held
 
 if TYPE_CHECKING:
     from federation.context import FederationContext
+
+
+# Housekeeping (expiring held items) runs at most this often per process.
+HOUSEKEEPING_SECONDS = 60.0
 
 
 async def run_queues_once(ctx: "FederationContext") -> int:
@@ -15,6 +21,9 @@ async def run_queues_once(ctx: "FederationContext") -> int:
     handled = await process_inbox(ctx)
     handled += await expand_fanouts(ctx)
     handled += await deliver_due(ctx)
+    if time.monotonic() - ctx.last_housekeeping >= HOUSEKEEPING_SECONDS:
+        ctx.last_housekeeping = time.monotonic()
+        await expire_held()
     return handled
 
 

@@ -42,6 +42,8 @@ class Post(Model):
     # Removal by a moderator (reversible), as opposed to deletion by the author.
     removed_at = fields.DatetimeField(null=True)
     removed_reason = fields.TextField(null=True)
+    # From a limited domain or actor: kept off public listings, shown to those who take part.
+    limited = fields.BooleanField(default=False)
     published = fields.DatetimeField()
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)

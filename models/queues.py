@@ -37,6 +37,8 @@ class InboxItem(QueueRow):
     # The local actor whose inbox received it, or null for the shared inbox.
     recipient_uri = fields.CharField(max_length=URL_LENGTH, null=True)
     activity = fields.JSONField()
+    # What processing did: applied, held (for review), rejected (by a rule or policy), or ignored.
+    outcome = fields.CharField(max_length=16, null=True)
 
     class Meta:
         table = "inbox_item"

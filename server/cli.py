@@ -14,6 +14,7 @@ from federation.local_actors import LocalActorError, create_page, create_token, 
 from models.actors import Actor, LocalUser
 from server.app import create_app
 from server.session import federation_session
+from server.cli_admin import AdminCommandError, add_admin_commands
 from server.cli_groups import GroupCommandError, add_group_commands
 from server.database import activate, apply_migrations, open_database
 from server.settings import Settings, SettingsError, load_settings
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     page_create.set_defaults(handler=cmd_page_create)
 
     add_group_commands(commands)
+    add_admin_commands(commands)
 
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
         dest="token_command", required=True, metavar="ACTION")
@@ -199,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         args.handler(settings, args)
-    except (SettingsError, CommandError, GroupCommandError) as exc:
+    except (SettingsError, CommandError, GroupCommandError, AdminCommandError) as exc:
         print(f"moot: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -7,13 +7,14 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from federation.context import FederationContext
+from federation.context import FederationContext, inbox_limits
 from federation.http import SafeHttpClient
 from federation.inbox.intake import InboxWriter
 from federation.keys import KeyStore
 from federation.local_actors import ensure_instance_actor
 from server import keys
 from server.database import activate, open_database
+from server.settings import Settings
 from server.version import VERSION
 from server.worker import run_worker
 
@@ -26,7 +27,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     await database.close_connections()
 
 
-def build_federation(settings, http: SafeHttpClient) -> FederationContext:  # type: ignore[no-untyped-def]
+def build_federation(settings: Settings, http: SafeHttpClient) -> FederationContext:
     return FederationContext(
         base_url=settings.base_url,
         host=settings.host,
@@ -38,10 +39,11 @@ def build_federation(settings, http: SafeHttpClient) -> FederationContext:  # ty
         keys=KeyStore(),
         inbox_writer=InboxWriter(),
         delivery_concurrency=settings.delivery_concurrency,
+        inbox_limits=inbox_limits(settings.inbox_rate_per_actor, settings.inbox_rate_per_domain),
     )
 
 
-def new_http_client(settings) -> SafeHttpClient:  # type: ignore[no-untyped-def]
+def new_http_client(settings: Settings) -> SafeHttpClient:
     return SafeHttpClient(
         allow_private=settings.allow_private_addresses,
         user_agent=f"Moot/{VERSION} (+{settings.base_url})",

@@ -31,6 +31,9 @@ class Settings:
     # Workers run inside `moot serve` unless a separate `moot worker` process does the work.
     run_workers: bool = True
     delivery_concurrency: int = 32
+    # Inbox rate limits: activities per second (a burst of 20 seconds' worth is allowed); 0 turns one off.
+    inbox_rate_per_actor: float = 10.0
+    inbox_rate_per_domain: float = 100.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -60,6 +63,8 @@ _ENV_NAMES = {
     "instance_description": "MOOT_INSTANCE_DESCRIPTION",
     "run_workers": "MOOT_RUN_WORKERS",
     "delivery_concurrency": "MOOT_DELIVERY_CONCURRENCY",
+    "inbox_rate_per_actor": "MOOT_INBOX_RATE_PER_ACTOR",
+    "inbox_rate_per_domain": "MOOT_INBOX_RATE_PER_DOMAIN",
 }
 
 
@@ -79,6 +84,16 @@ def _parse_int(name: str, raw: Any) -> int:
         return int(raw)
     except (TypeError, ValueError):
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _parse_rate(name: str, raw: Any) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name} must be a number of activities per second (0 for no limit), got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {raw!r}")
+    return value
 
 
 def _validate_base_url(url: str) -> str:
@@ -128,4 +143,6 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         instance_description=str(raw.get("instance_description", Settings.instance_description)),
         run_workers=_parse_bool(_ENV_NAMES["run_workers"], raw.get("run_workers", True)),
         delivery_concurrency=_parse_int(_ENV_NAMES["delivery_concurrency"], raw.get("delivery_concurrency", 32)),
+        inbox_rate_per_actor=_parse_rate(_ENV_NAMES["inbox_rate_per_actor"], raw.get("inbox_rate_per_actor", 10)),
+        inbox_rate_per_domain=_parse_rate(_ENV_NAMES["inbox_rate_per_domain"], raw.get("inbox_rate_per_domain", 100)),
     )

@@ -228,6 +228,30 @@ class FakeRemote:
     def activities(self, activity_type: str | None = None) -> list[dict[str, Any]]:
         return [r.body for r in self.received if activity_type is None or r.body.get("type") == activity_type]
 
+    # --- authorized fetch (appended) ---------------------------------------------------------
+
+    async def get_signed(self, actor: FakeActor | None, url: str) -> tuple[int, Any]:
+        """GET `url` as a Mastodon server with authorized fetch does: signed by `actor` with httpsig over
+        (request-target) host date accept; unsigned when `actor` is None. Returns (status, JSON or text)."""
+        assert self.session is not None
+        parts = url.split("/", 3)
+        host, path = parts[2], "/" + (parts[3] if len(parts) > 3 else "")
+        headers = {
+            "Host": host,
+            "Date": format_datetime(datetime.now(timezone.utc), usegmt=True),
+            "Accept": "application/activity+json",
+        }
+        if actor is not None:
+            signer = HeaderSigner(
+                actor.key_id, actor.private_pem, algorithm="rsa-sha256",
+                headers=["(request-target)", "host", "date", "accept"], sign_header="signature",
+            )
+            headers = dict(signer.sign(headers, method="GET", path=path))
+        async with self.session.get(url, headers=headers) as response:
+            if "json" in response.content_type:
+                return response.status, await response.json(content_type=None)
+            return response.status, await response.text()
+
 
 def _key_id(signature: str) -> str | None:
     params = dict(part.split("=", 1) for part in signature.split(",") if "=" in part)

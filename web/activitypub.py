@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from tortoise.expressions import RawSQL
 
 from federation import render
 from federation.authenticate import AuthError, signed_fetcher
@@ -59,7 +60,9 @@ async def _group_page(request: web.Request, group: Actor) -> web.StreamResponse:
     if not group.manually_approves:
         posts = (
             await Post.filter(group=group, deleted_at=None, removed_at=None, in_reply_to_uri=None)
-            .order_by("-pinned_at", "-published")
+            # Pinned first on every engine (PostgreSQL sorts NULLs first in a descending order).
+            .annotate(is_pinned=RawSQL("CASE WHEN pinned_at IS NULL THEN 0 ELSE 1 END"))
+            .order_by("-is_pinned", "-pinned_at", "-published")
             .limit(20)
             .prefetch_related("author")
         )

@@ -19,10 +19,15 @@ def _page_url(collection_id: str, page: int) -> str:
 
 async def outbox(actor: Actor, page: int | None) -> dict[str, Any]:
     query = OutboundActivity.filter(actor=actor, public=True)
-    return await _collection(
-        actor.outbox or "", page, await query.count(),
-        lambda offset: query.order_by("-id").offset(offset).limit(PAGE_SIZE).values_list("payload", flat=True),
-    )
+
+    def newest(offset: int) -> Any:
+        return query.order_by("-id").offset(offset).limit(PAGE_SIZE).values_list("payload", flat=True)
+
+    doc = await _collection(actor.outbox or "", page, await query.count(), newest)
+    if actor.type == "Group" and page is None:
+        # Lemmy reads a group's outbox from orderedItems on the collection itself and never follows `first`.
+        doc["orderedItems"] = list(await newest(0))
+    return doc
 
 
 async def followers(actor: Actor, page: int | None) -> dict[str, Any]:

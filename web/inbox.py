@@ -34,8 +34,9 @@ async def _receive(request: web.Request, recipient_uri: str | None) -> web.Respo
         body=body,
         recipient_uri=recipient_uri,
     )
+    headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
     return web.json_response({"status": result.reason} if result.status < 300 else {"error": result.reason},
-                             status=result.status)
+                             status=result.status, headers=headers)
 
 
 async def shared_inbox(request: web.Request) -> web.Response:

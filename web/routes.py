@@ -6,7 +6,9 @@ from pathlib import Path
 from aiohttp import web
 
 from web import activitypub, inbox, wellknown
-from web.api import accounts, follow_requests, group_moderation, group_posts, groups, search, statuses
+from web.api import (
+    accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, search, statuses,
+)
 
 KIND = "{kind:users|pages|groups}"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -51,6 +53,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/follow_requests/{account_id}/reject", follow_requests.reject, name="api_follow_reject")
     r.add_get("/api/v2/search", search.search, name="api_search")
     setup_group_routes(app)
+    setup_moderation_routes(app)
     r.add_static("/static", STATIC_DIR, name="static")
 
 
@@ -82,3 +85,34 @@ def setup_group_routes(app: web.Application) -> None:
     r.add_get("/api/moot/v1/posts/{post_id}/thread", group_posts.thread, name="api_thread")
     r.add_post("/api/moot/v1/posts/{post_id}/{action:remove|restore|lock|unlock|pin|unpin}",
                group_moderation.moderate_post, name="api_post_moderation")
+
+
+def setup_moderation_routes(app: web.Application) -> None:
+    r = app.router
+    admin = "/api/moot/v1/admin"
+    r.add_get(admin + "/domain_policies", admin_policies.list_domains, name="admin_domains")
+    r.add_post(admin + "/domain_policies", admin_policies.set_domain, name="admin_domain_set")
+    r.add_delete(admin + "/domain_policies/{domain}", admin_policies.clear_domain, name="admin_domain_clear")
+    r.add_get(admin + "/domain_policies.csv", admin_policies.export_domains, name="admin_domains_export")
+    r.add_post(admin + "/domain_policies/import", admin_policies.import_domains, name="admin_domains_import")
+    r.add_post(admin + "/federation_mode", admin_policies.set_mode, name="admin_mode")
+    r.add_get(admin + "/actor_policies", admin_policies.list_actors, name="admin_actors")
+    r.add_post(admin + "/actor_policies", admin_policies.set_actor, name="admin_actor_set")
+    r.add_delete(admin + "/actor_policies/{account_id}", admin_policies.clear_actor, name="admin_actor_clear")
+    r.add_get(admin + "/settings", admin_policies.show_settings, name="admin_settings")
+    r.add_patch(admin + "/settings", admin_policies.edit_settings, name="admin_settings_edit")
+    r.add_get(admin + "/content_rules", admin_review.list_rules, name="admin_rules")
+    r.add_post(admin + "/content_rules", admin_review.add_rule, name="admin_rule_add")
+    r.add_delete(admin + "/content_rules/{rule_id}", admin_review.remove_rule, name="admin_rule_remove")
+    r.add_get(admin + "/held", admin_review.held_items, name="admin_held")
+    r.add_post(admin + "/held/{held_id}/{decision:approve|reject}", admin_review.decide_held, name="admin_held_decision")
+    r.add_get(admin + "/reports", admin_review.list_reports, name="admin_reports")
+    r.add_get(admin + "/modlog", admin_review.admin_modlog, name="admin_modlog")
+    group = "/api/moot/v1/groups/{group_id}"
+    r.add_get(group + "/rules", admin_review.list_rules, name="group_rules")
+    r.add_post(group + "/rules", admin_review.add_rule, name="group_rule_add")
+    r.add_delete(group + "/rules/{rule_id}", admin_review.remove_rule, name="group_rule_remove")
+    r.add_get(group + "/reports", admin_review.list_reports, name="group_reports")
+    r.add_post("/api/moot/v1/reports", admin_review.file_report, name="reports_file")
+    r.add_post("/api/moot/v1/reports/{report_id}/{decision:resolve|dismiss}", admin_review.close, name="reports_close")
+    r.add_get("/api/moot/v1/modlog", admin_review.public_modlog, name="modlog")

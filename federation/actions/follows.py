@@ -30,6 +30,10 @@ async def receive_follow(
     """
     if target.type == "Group" and await active_ban(target, follower) is not None:
         async with in_transaction():
+            # The Reject ends any membership on the follower's side (Mastodon drops the follow), so end ours too.
+            existing = await Follow.filter(follower=follower, target=target).first()
+            if existing is not None:
+                await end_follow(existing)
             await _send_reject(ctx, target, follower, _follow_object(follow_uri, follower, target, activity_type))
         ctx.wake()
         return None

@@ -10,7 +10,8 @@ from tortoise.transactions import in_transaction
 from federation import render
 from federation.content import find_hashtags, find_mentions, render_text
 from federation.groups import relay
-from federation.groups.intake import decide, hold
+from federation.groups.intake import decide
+from federation.policy.screening import keep_for_review
 from federation.outbox import publish
 from federation.resolve import ResolveError, resolve_handle
 from federation.http import FetchError
@@ -101,8 +102,13 @@ async def _render(ctx: "FederationContext", data: StatusInput) -> tuple[str, lis
     return html, tags, unique
 
 
-async def _audience_inboxes(post: Post) -> list[str]:
-    """Remote inboxes beyond the followers: mentioned actors and the author of the parent post."""
+async def _audience_inboxes(post: Post, group: Actor | None) -> list[str]:
+    """Remote inboxes beyond the followers: mentioned actors, the author of the parent post, a remote group.
+
+    A private group's content reaches its members only, through the group: a mention does not widen that.
+    """
+    if group is not None and group.manually_approves:
+        return [] if group.is_local else [group.inbox]
     mentioned = [tag["href"] for tag in post.tags or [] if tag.get("type") == "Mention"]
     actors = await Actor.filter(uri__in=mentioned, is_local=False)
     inboxes = [actor.inbox for actor in actors]
@@ -110,7 +116,6 @@ async def _audience_inboxes(post: Post) -> list[str]:
         parent = await Post.filter(id=post.in_reply_to_id).prefetch_related("author").first()
         if parent is not None and not parent.author.is_local:
             inboxes.append(parent.author.inbox)
-    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
     if group is not None and not group.is_local:
         inboxes.append(group.inbox)
     return inboxes
@@ -130,7 +135,7 @@ async def _publish_post_activity(
         actor,
         activity,
         to_followers=post.visibility in ("public", "unlisted") or (post.visibility == "private" and group is None),
-        inboxes=await _audience_inboxes(post),
+        inboxes=await _audience_inboxes(post, group),
         public=post.visibility in ("public", "unlisted"),
     )
     if group is not None and group.is_local and post.group_id == group.id:
@@ -192,7 +197,7 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
         obj = render.render_post(post, actor.uri, audience=group.uri if group else None)
         activity = await _publish_post_activity(ctx, actor, post, "Create", obj, group)
         if group is not None and not admitted:
-            await hold(group, actor, activity, decision.reason if decision else "held")
+            await keep_for_review(group, actor, activity, decision.reason if decision else "held")
         if parent is not None and parent.is_local and parent.author_id != actor.id:
             await Interaction.create(kind=REPLY, actor=actor, post=parent, activity_uri=post.uri)
     ctx.wake()

@@ -9,10 +9,11 @@ from tortoise.transactions import in_transaction
 
 from federation.groups import relay
 from federation.groups.access import active_ban, active_mute, is_member, is_moderator
+from federation.policy.screening import Adjustments, Rejected, hold, is_approved
 from federation.protocol.objects import ObjectDoc
 from federation.remote_posts import store_remote_post
 from models.actors import Actor
-from models.groups import ACCEPT, HOLD, REJECT, GroupProfile, HeldActivity
+from models.groups import ACCEPT, HOLD, REJECT, GroupProfile
 from models.posts import Post
 
 if TYPE_CHECKING:
@@ -43,8 +44,11 @@ async def thread_root(post: Post) -> Post:
     return current
 
 
-async def decide(group: Actor, author: Actor, parent: Post | None) -> Decision:
-    """The group's rules, in order: bans, locks, mods-only posting, membership, mutes."""
+async def decide(group: Actor, author: Actor, parent: Post | None, approved: bool = False) -> Decision:
+    """The group's rules, in order: bans, locks, mods-only posting, membership, mutes.
+
+    A post a moderator approved passes the holds it met (membership, mute), not the refusals.
+    """
     ban = await active_ban(group, author)
     if ban is not None:
         return Decision(REJECT, f"banned from this group{': ' + ban.reason if ban.reason else ''}")
@@ -57,9 +61,9 @@ async def decide(group: Actor, author: Actor, parent: Post | None) -> Decision:
         profile = await GroupProfile.get(group=group)
         if profile.non_member_posts == REJECT:
             return Decision(REJECT, "only members may post in this group")
-        if profile.non_member_posts == HOLD:
+        if profile.non_member_posts == HOLD and not approved:
             return Decision(HOLD, "not a member")
-    if await active_mute(group, author) is not None:
+    if not approved and await active_mute(group, author) is not None:
         return Decision(HOLD, "muted member")
     return ACCEPTED
 
@@ -79,34 +83,26 @@ async def target_group(ctx: "FederationContext", doc: ObjectDoc) -> Actor | None
     return None
 
 
-async def hold(group: Actor, author: Actor, activity: dict[str, Any], reason: str) -> HeldActivity:
-    held, _ = await HeldActivity.get_or_create(
-        defaults={"group": group, "actor": author, "activity": activity, "reason": reason},
-        activity_uri=activity["id"],
-    )
-    return held
-
-
 async def receive_post(
-    ctx: "FederationContext", group: Actor, author: Actor, doc: ObjectDoc, activity: dict[str, Any]
-) -> Decision:
-    """A remote member's Create for a local group."""
+    ctx: "FederationContext", group: Actor, author: Actor, doc: ObjectDoc, activity: dict[str, Any],
+    adjustments: Adjustments | None = None,
+) -> Post:
+    """A remote member's Create for a local group: admitted and relayed, or Held / Rejected (raised)."""
     parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
-    decision = await decide(group, author, parent)
+    decision = await decide(group, author, parent, approved=await is_approved(activity["id"]))
     if decision.action == REJECT:
-        log.info("group %s refused %s: %s", group.uri, activity.get("id"), decision.reason)
-    elif decision.action == HOLD:
+        raise Rejected(f"{group.uri} refused it: {decision.reason}")
+    if decision.action == HOLD:
         await hold(group, author, activity, decision.reason)
-    else:
-        await admit_remote(ctx, group, author, doc, activity)
-    return decision
+    return await admit_remote(ctx, group, author, doc, activity, adjustments)
 
 
 async def admit_remote(
-    ctx: "FederationContext", group: Actor, author: Actor, doc: ObjectDoc, activity: dict[str, Any]
+    ctx: "FederationContext", group: Actor, author: Actor, doc: ObjectDoc, activity: dict[str, Any],
+    adjustments: Adjustments | None = None,
 ) -> Post:
     async with in_transaction():
-        post = await store_remote_post(doc, author, activity["id"], group=group)
+        post = await store_remote_post(doc, author, activity["id"], group=group, adjustments=adjustments)
         await relay.announce(ctx, group, activity)
     ctx.wake()
     return post

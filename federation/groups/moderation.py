@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
-from federation import render
+from federation import modlog, render
 from federation.actions.follows import reject_follow
 from federation.actions.statuses import ActionError
 from federation.groups import relay
@@ -112,6 +112,8 @@ async def remove_post(ctx: "FederationContext", moderator: Actor, post: Post, re
         else:
             await apply_removal(post, reason)
             await _moderator_activity(ctx, group, moderator, "Delete", post.uri, summary=reason or None)
+        await modlog.record("post.restored" if restore else "post.removed", moderator=moderator, target=post.uri,
+                            group=group, reason=reason)
     ctx.wake()
 
 
@@ -125,6 +127,8 @@ async def lock_post(ctx: "FederationContext", moderator: Actor, post: Post, reas
         else:
             lock = {"id": ctx.urls.new_activity(), "type": "Lock", "actor": moderator.uri, "object": post.uri}
             await _moderator_activity(ctx, group, moderator, "Undo", lock)
+        await modlog.record("post.locked" if locked else "post.unlocked", moderator=moderator, target=post.uri,
+                            group=group, reason=reason)
     ctx.wake()
 
 
@@ -135,6 +139,8 @@ async def pin_post(ctx: "FederationContext", moderator: Actor, post: Post, pinne
         await apply_pin(post, pinned)
         await _moderator_activity(ctx, group, moderator, "Add" if pinned else "Remove", post.uri,
                                   target=group.featured_url)
+        await modlog.record("post.pinned" if pinned else "post.unpinned", moderator=moderator, target=post.uri,
+                            group=group)
     ctx.wake()
 
 
@@ -154,6 +160,8 @@ async def ban_member(
         # The banned person's server hears it too, so its users see why their posts fail.
         await publish(moderator, activity, to_followers=False, inboxes=[] if target.is_local else [target.inbox])
         await relay.announce(ctx, group, activity)
+        await modlog.record("member.banned", moderator=moderator, target=target.uri, group=group, reason=reason,
+                            expires_at=render.iso(expires_at), remove_data=remove_data or None)
     ctx.wake()
 
 
@@ -167,6 +175,7 @@ async def unban_member(ctx: "FederationContext", moderator: Actor, group: Actor,
     async with in_transaction():
         await apply_unban(group, target)
         await _moderator_activity(ctx, group, moderator, "Undo", block)
+        await modlog.record("member.unbanned", moderator=moderator, target=target.uri, group=group)
     ctx.wake()
 
 
@@ -177,11 +186,14 @@ async def mute_member(
     """Moot's local extension: nothing federates; the member's new posts are held for review."""
     await _require_moderator(group, moderator)
     await GroupMute.update_or_create(defaults={"reason": reason, "expires_at": expires_at}, group=group, actor=target)
+    await modlog.record("member.muted", moderator=moderator, target=target.uri, group=group, reason=reason,
+                        expires_at=render.iso(expires_at))
 
 
 async def unmute_member(ctx: "FederationContext", moderator: Actor, group: Actor, target: Actor) -> None:
     await _require_moderator(group, moderator)
     await GroupMute.filter(group=group, actor=target).delete()
+    await modlog.record("member.unmuted", moderator=moderator, target=target.uri, group=group)
 
 
 async def set_moderator(ctx: "FederationContext", owner: Actor, group: Actor, target: Actor, added: bool) -> None:
@@ -194,6 +206,8 @@ async def set_moderator(ctx: "FederationContext", owner: Actor, group: Actor, ta
         await apply_moderator(group, target, added)
         await _moderator_activity(ctx, group, owner, "Add" if added else "Remove", target.uri,
                                   target=group.moderators_url)
+        await modlog.record("moderator.added" if added else "moderator.removed", moderator=owner,
+                            target=target.uri, group=group)
     ctx.wake()
 
 
@@ -204,3 +218,4 @@ async def remove_member(ctx: "FederationContext", moderator: Actor, group: Actor
     if follow is None:
         raise ActionError("not a member of this group", status=404)
     await reject_follow(ctx, follow)
+    await modlog.record("member.removed", moderator=moderator, target=target.uri, group=group)

@@ -7,6 +7,9 @@ from federation.resolve import get_actor
 from models.actors import Actor
 from models.posts import Post
 
+# A handler returns this when the activity concerned nothing here.
+IGNORED = "ignored"
+
 if TYPE_CHECKING:
     from federation.context import FederationContext
     from federation.protocol.activity import ActivityDoc

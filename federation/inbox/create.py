@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 from federation.fetch import fetch_object
 from federation.groups.intake import receive_post, target_group
-from federation.inbox.common import sender
+from federation.inbox.common import IGNORED, sender
+from federation.policy.screening import screen_post
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
 from federation.protocol.objects import parse_object
 from federation.remote_posts import is_relevant, store_remote_post
 from federation.vocab import POST_TYPES
+from models.posts import Post
 
 if TYPE_CHECKING:
     from federation.context import FederationContext
@@ -19,22 +21,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> None:
+async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> str | None:
     # Intake checked that an embedded object is on the actor's host and attributed to the actor;
     # an object given only by id is fetched from its origin.
     raw = activity.object if activity.object is not None else await fetch_object(ctx, activity.object_id or "")
     doc = parse_object(raw)
     if doc.type not in POST_TYPES:
         log.info("Create %s of a %s: not a post, ignored", activity.id, doc.type)
-        return
+        return IGNORED
     if doc.attributed_to != activity.actor:
         raise ProtocolError(f"Create by {activity.actor} of {doc.id}, attributed to {doc.attributed_to}")
     author = await sender(ctx, activity)
     group = await target_group(ctx, doc)
-    if group is not None:
-        await receive_post(ctx, group, author, doc, activity.raw)
-        return
-    if not await is_relevant(ctx, doc, author):
+    if group is None and not await is_relevant(ctx, doc, author):
         log.info("Create %s: nobody here follows, is addressed or replied to; ignored", activity.id)
-        return
-    await store_remote_post(doc, author, activity.id)
+        return IGNORED
+    in_thread = bool(doc.in_reply_to) and await Post.filter(uri=doc.in_reply_to).exists()
+    adjustments = await screen_post(ctx, author, doc, activity.raw, group=group, in_existing_thread=in_thread)
+    if group is not None:
+        await receive_post(ctx, group, author, doc, activity.raw, adjustments)
+    else:
+        await store_remote_post(doc, author, activity.id, adjustments=adjustments)
+    return None

@@ -44,6 +44,9 @@ async def on_delete(ctx: "FederationContext", activity: ActivityDoc) -> None:
             await relay.announce(ctx, group, activity.raw)
         ctx.wake()
         return
+    if group is not None:
+        # Say why, as the other moderation handlers do: only the group's moderators remove others' posts.
+        raise ProtocolError(f"{activity.actor} is not a moderator of {group.uri}, so may not remove {activity.object_id}")
     raise ProtocolError(f"{activity.actor} may not delete {activity.object_id}")
 
 

@@ -5,7 +5,9 @@ import logging
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from federation.http import FetchError
-from federation.inbox import accept, announce, create, delete, featured, follow, join, like, moderate, undo, update
+from federation.inbox.common import IGNORED
+from federation.policy.screening import Held, Rejected
+from federation.inbox import accept, announce, create, delete, featured, flag, follow, join, like, moderate, undo, update
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError
 from federation.queue import backoff_delay, claim, utcnow
@@ -18,7 +20,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["FederationContext", ActivityDoc], Awaitable[None]]
+# A handler applies an activity; it may return an outcome ("ignored"), or raise Held or Rejected.
+Handler = Callable[["FederationContext", ActivityDoc], Awaitable[str | None]]
+APPLIED = "applied"
+HELD = "held"
+REJECTED = "rejected"
 
 ANY = None  # the handler for an activity type whatever its object (or when the object is only an id)
 ACTOR_TYPES = ("Person", "Service", "Application", "Group", "Organization")
@@ -38,6 +44,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Leave", ANY): join.on_leave,
     ("Lock", ANY): moderate.on_lock,
     ("Block", ANY): moderate.on_block,
+    ("Flag", ANY): flag.on_flag,
     ("Announce", ANY): announce.on_announce,
     ("Add", ANY): featured.on_add,
     ("Remove", ANY): featured.on_remove,
@@ -62,31 +69,42 @@ async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
 
 
 async def _process(ctx: "FederationContext", item: InboxItem) -> None:
+    outcome: str | None = APPLIED
+    reason: str | None = None
     try:
         activity = parse_activity(item.activity)
         handler = find_handler(activity)
         if handler is None:
             log.info("no handler for %s %s; ignored", activity.type, activity.id)
+            outcome = IGNORED
         else:
-            await handler(ctx, activity)
+            outcome = await handler(ctx, activity) or APPLIED
+    except Held as held:
+        outcome, reason = HELD, str(held)
+    except Rejected as rejected:
+        outcome, reason = REJECTED, str(rejected)
     except (FetchError, ResolveError) as exc:
         await _retry_later(item, f"{type(exc).__name__}: {exc}")
         return
     except ProtocolError as exc:
         log.info("inbox item %s refused: %s", item.activity_id, exc)
-        await InboxItem.filter(id=item.id).update(state=FAILED, last_error=str(exc), locked_until=None)
+        await InboxItem.filter(id=item.id).update(
+            state=FAILED, outcome=REJECTED, last_error=str(exc), locked_until=None
+        )
         return
     except Exception as exc:  # a bug or a database fault: keep the item and retry, never lose it
         log.exception("inbox item %s failed", item.activity_id)
         await _retry_later(item, f"{type(exc).__name__}: {exc}")
         return
-    await InboxItem.filter(id=item.id).update(state=DONE, locked_until=None, last_error=None)
+    await InboxItem.filter(id=item.id).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
 
 
 async def _retry_later(item: InboxItem, error: str) -> None:
     attempts = item.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        await InboxItem.filter(id=item.id).update(state=FAILED, attempts=attempts, last_error=error, locked_until=None)
+        await InboxItem.filter(id=item.id).update(
+            state=FAILED, outcome=REJECTED, attempts=attempts, last_error=error, locked_until=None
+        )
         return
     await InboxItem.filter(id=item.id).update(
         attempts=attempts, next_attempt_at=utcnow() + backoff_delay(attempts), last_error=error, locked_until=None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
@@ -32,13 +33,19 @@ ACCEPTED_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+j
 class IntakeResult:
     status: int
     reason: str
+    retry_after: int | None = None
 
 
 class Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after
+
+
+# Suspended (or, in allowlist mode, unlisted) domains get a 2xx so they do not retry, and nothing is kept.
+IGNORED = "ignored"
 
 
 async def receive(
@@ -56,7 +63,7 @@ async def receive(
         _check_origins(activity)
     except Refused as refusal:
         log.info("inbox answered %s without storing: %s", refusal.status, refusal.reason)
-        return IntakeResult(refusal.status, refusal.reason)
+        return IntakeResult(refusal.status, refusal.reason, refusal.retry_after)
     stored = await ctx.inbox_writer.add(
         InboxItem(
             activity_id=activity.id,
@@ -83,6 +90,11 @@ async def _authenticate(
     except SignatureError as exc:
         raise Refused(401, f"signature rejected: {exc}") from None
     activity, raw = _parse_body(body)
+    # Federation policies come before anything that costs us: no key is fetched from a suspended domain.
+    await ctx.policies.refresh()
+    for host in {host_of(activity.actor), host_of(signature.key_id)}:
+        if ctx.policies.domain(host).suspended:
+            raise Refused(202, IGNORED)
     try:
         key = await signing_key(ctx, signature)
     except KeyUnavailable as exc:
@@ -97,6 +109,12 @@ async def _authenticate(
         raise Refused(401, exc.reason) from None
     if key.owner_uri != activity.actor:
         raise Refused(401, f"signed by {key.owner_uri}, but the activity's actor is {activity.actor}")
+    if ctx.policies.actor(activity.actor, host_of(activity.actor)).suspended:
+        raise Refused(202, IGNORED)
+    wait = ctx.inbox_limits.check(activity.actor, host_of(activity.actor))
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        raise Refused(429, f"too many activities from {host_of(activity.actor)}; retry in {seconds} s", seconds)
     return activity, raw
 
 

@@ -122,4 +122,14 @@ class Migration(migrations.Migration):
             name='detail',
             field=fields.TextField(default='', unique=False),
         ),
+        ops.AddField(
+            model_name='InboxItem',
+            name='outcome',
+            field=fields.CharField(null=True, max_length=16),
+        ),
+        ops.AddField(
+            model_name='Post',
+            name='limited',
+            field=fields.BooleanField(default=False),
+        ),
     ]

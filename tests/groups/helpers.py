@@ -59,3 +59,36 @@ def wrapped(remote: FakeRemote, group: Actor, inner_type: str) -> list[dict[str,
 
 def plain(remote: FakeRemote, group: Actor) -> list[str]:
     return [a["object"] for a in announces(remote, group) if isinstance(a["object"], str)]
+
+
+# --- appended for the moderation, API and actor tests ---------------------------------------
+
+
+async def remote_member(
+    moot: MootInstance, remote: FakeRemote, group: Actor, name: str
+) -> tuple[FakeActor, Actor]:
+    """A person on `remote` who joined `group` (accepted); returns the fake actor and Moot's record of it."""
+    fake = remote.add_actor(name)
+    await join(remote, fake, group)
+    await moot.drain()
+    return fake, await Actor.get(uri=fake.uri)
+
+
+async def deliver(
+    moot: MootInstance, remote: FakeRemote, actor: FakeActor, group: Actor, activity: dict[str, Any]
+) -> None:
+    """Send `activity` to the group's inbox as `actor`, then let Moot process it and deliver what follows."""
+    status, body = await remote.send(actor, group.inbox, activity)
+    assert status == 202, body
+    await moot.drain()
+
+
+def received_at(remote: FakeRemote, path: str, activity_type: str) -> list[dict[str, Any]]:
+    """Activities of a type that arrived at one inbox path of the fake server (e.g. a person's own inbox)."""
+    return [r.body for r in remote.received if r.path == path and r.body.get("type") == activity_type]
+
+
+def activity(actor: FakeActor, activity_type: str, obj: Any, **extra: Any) -> dict[str, Any]:
+    """A minimal activity by `actor`, with an id on its own server."""
+    return {"@context": AS, "id": actor.new_id(f"activities/{activity_type.lower()}"), "type": activity_type,
+            "actor": actor.uri, "object": obj, **extra}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.local_actors import actor_for_token
-from models.actors import Actor
+from models.actors import Actor, LocalUser
 
 
 async def require_actor(request: web.Request) -> Actor:
@@ -23,3 +23,10 @@ async def optional_actor(request: web.Request) -> Actor | None:
     if "Authorization" not in request.headers:
         return None
     return await require_actor(request)
+
+
+async def require_admin(request: web.Request) -> Actor:
+    actor = await require_actor(request)
+    if not await LocalUser.filter(actor=actor, is_admin=True).exists():
+        raise web.HTTPForbidden(text="this endpoint is for instance admins")
+    return actor

@@ -6,7 +6,9 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from federation.actions import ActionError
-from federation.groups import moderation, review
+from federation import review
+from federation.groups import moderation
+from federation.groups.access import is_moderator
 from federation.context import FederationContext
 from models.actors import Actor
 from models.posts import Post
@@ -81,7 +83,7 @@ async def unmute(request: web.Request) -> web.Response:
 async def held_items(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     group = await group_from_path(request)
-    if not await moderation.is_moderator(group, actor):
+    if not await is_moderator(group, actor):
         raise web.HTTPForbidden(text="only the group's moderators see held posts")
     items = await HeldActivity.filter(group=group, state=HELD).order_by("id")
     return web.json_response([await serialize_held(item) for item in items])
@@ -93,8 +95,12 @@ async def decide_held(request: web.Request) -> web.Response:
     item = await HeldActivity.filter(id=int_id(request.match_info["held_id"], "held item"), group=group).first()
     if item is None:
         raise web.HTTPNotFound(text="no such held item in this group")
-    decide = review.approve if request.match_info["decision"] == "approve" else review.reject
-    await _run(decide(request.app[keys.FEDERATION], actor, item))
+    fed = request.app[keys.FEDERATION]
+    params = await read_params(request)
+    if request.match_info["decision"] == "approve":
+        await _run(review.approve(fed, actor, item, trust=as_bool(params.get("trust", False))))
+    else:
+        await _run(review.reject(fed, actor, item, str(params.get("reason") or "")))
     return web.json_response(await serialize_held(await HeldActivity.get(id=item.id)))
 
 

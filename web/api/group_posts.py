@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from tortoise.expressions import RawSQL
 
 from federation import actions
 from federation.actions import ActionError, StatusInput
-from federation.groups.access import can_read
+from federation.groups.access import can_read, is_moderator
 from models.actors import Actor
 from models.posts import Post
 from server import keys
@@ -39,7 +40,10 @@ async def index(request: web.Request) -> web.Response:
     page = _page(request)
     query = Post.filter(group=group, in_reply_to_uri=None, deleted_at=None, removed_at=None)
     total = await query.count()
-    posts = await query.order_by("-pinned_at", "-published", "-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    # Pinned first on every engine (PostgreSQL sorts NULLs first in a descending order, SQLite last).
+    pinned_first = query.annotate(is_pinned=RawSQL("CASE WHEN pinned_at IS NULL THEN 0 ELSE 1 END"))
+    posts = await pinned_first.order_by("-is_pinned", "-pinned_at", "-published", "-id").offset(
+        (page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     body: dict[str, Any] = {
         "posts": [await serialize_post(post) for post in posts],
         "page": page,
@@ -73,6 +77,9 @@ async def thread(request: web.Request) -> web.Response:
     if group is not None:
         await _readable(group, viewer)
     elif root.visibility not in ("public", "unlisted"):
+        raise web.HTTPNotFound(text="no such post")
+    if root.removed_at is not None and not (group and viewer and await is_moderator(group, viewer)):
+        # A removed post is gone for readers, as its replies are; its moderators still see it to restore it.
         raise web.HTTPNotFound(text="no such post")
     return web.json_response(await serialize_post(root, await _replies(root)))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation import actions
+from federation import actions, modlog
 from federation.groups import moderation
 from federation.groups.access import is_moderator
 from federation.groups.admin import GroupSettings, create_group, update_group
@@ -99,16 +99,16 @@ async def requests(request: web.Request) -> web.Response:
 
 
 async def decide_request(request: web.Request) -> web.Response:
-    _, group = await _moderated(request)
+    moderator, group = await _moderated(request)
     account = await account_from(request.match_info["account_id"])
     follow = await Follow.filter(target=group, follower=account, state=PENDING).first()
     if follow is None:
         raise web.HTTPNotFound(text="no pending join request from that account")
     fed = request.app[keys.FEDERATION]
-    if request.match_info["decision"] == "approve":
-        await actions.approve_follow(fed, follow)
-    else:
-        await actions.reject_follow(fed, follow)
+    approve = request.match_info["decision"] == "approve"
+    await (actions.approve_follow if approve else actions.reject_follow)(fed, follow)
+    await modlog.record("join.approved" if approve else "join.rejected", moderator=moderator, target=account.uri,
+                        group=group, public=False)
     return web.json_response(await _membership(account, group))
 
 

@@ -5,6 +5,7 @@ from aiohttp import web
 
 from federation.context import FederationContext
 from federation.fetch import fetch_object
+from federation.groups.access import can_read
 from federation.http import FetchError
 from federation.protocol.common import ProtocolError, host_of
 from federation.protocol.objects import parse_object
@@ -23,7 +24,7 @@ ACTOR_TYPES = ("Person", "Service", "Application", "Group", "Organization")
 
 
 async def search(request: web.Request) -> web.Response:
-    await require_actor(request)
+    viewer = await require_actor(request)
     fed = request.app[keys.FEDERATION]
     query = request.query.get("q", "").strip()
     if not query:
@@ -44,10 +45,21 @@ async def search(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "accounts": [await serialize_account(a) for a in accounts if a.type != "Application"],
-            "statuses": [await serialize_status(p) for p in statuses],
+            "statuses": [await serialize_status(p) for p in statuses if await _visible(p, viewer)],
             "hashtags": [],
         }
     )
+
+
+async def _visible(post: Post, viewer: Actor) -> bool:
+    """Search shows only what the viewer may read (as GET /api/v1/statuses/:id): a private group's posts
+    to its members, other followers-only and direct posts to their author."""
+    if post.author_id == viewer.id:
+        return True
+    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
+    if group is not None and group.manually_approves:
+        return await can_read(group, viewer)
+    return post.visibility in ("public", "unlisted")
 
 
 async def _find_handle(fed: FederationContext, query: str, resolve: bool) -> Actor:

@@ -1,0 +1,1 @@
+"""Instance moderation of incoming federated content: policies, content rules, rate limits."""

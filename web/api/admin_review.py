@@ -1,0 +1,176 @@
+"""/api/moot/v1: the review queue, content rules, reports, and the moderation log."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from federation import review
+from federation.actions import ActionError
+from federation.groups.access import is_moderator
+from federation.policy.rules import RuleError, validate
+from federation.reports import close_report, create_report
+from models.actors import Actor
+from models.groups import HELD, HeldActivity
+from models.moderation import OPEN, ContentRule, ModLogEntry, Report
+from models.posts import Post
+from server import keys
+from web.api.auth import require_actor, require_admin
+from web.api.group_lookup import account_from, group_from_path, http_error
+from web.api.group_serializers import held as serialize_held
+from web.api.moderation_serializers import content_rule, modlog_entry, report as serialize_report
+from web.api.params import as_bool, int_id, read_params
+
+PAGE_SIZE = 50
+
+
+def _page(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise web.HTTPBadRequest(text=f"page must be a positive whole number, got {raw!r}")
+    return int(raw)
+
+
+# --- review queue ------------------------------------------------------------------------------
+
+
+async def held_items(request: web.Request) -> web.Response:
+    await require_admin(request)
+    query = HeldActivity.filter(state=request.query.get("state", HELD))
+    if request.query.get("group_id", "").isdigit():
+        query = query.filter(group_id=int(request.query["group_id"]))
+    items = await query.order_by("id").offset((_page(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    return web.json_response([await serialize_held(item) for item in items])
+
+
+async def decide_held(request: web.Request) -> web.Response:
+    moderator = await require_actor(request)
+    item = await HeldActivity.filter(id=int_id(request.match_info["held_id"], "held item")).first()
+    if item is None:
+        raise web.HTTPNotFound(text="no such held item")
+    params = await read_params(request)
+    fed = request.app[keys.FEDERATION]
+    try:
+        if request.match_info["decision"] == "approve":
+            await review.approve(fed, moderator, item, trust=as_bool(params.get("trust", False)))
+        else:
+            await review.reject(fed, moderator, item, str(params.get("reason") or ""))
+    except ActionError as exc:
+        raise http_error(exc) from None
+    return web.json_response(await serialize_held(await HeldActivity.get(id=item.id)))
+
+
+# --- content rules -----------------------------------------------------------------------------
+
+
+async def _rule_scope(request: web.Request) -> Actor | None:
+    """Instance rules for admins; /groups/{id}/rules for that group's moderators."""
+    if "group_id" not in request.match_info:
+        await require_admin(request)
+        return None
+    actor = await require_actor(request)
+    group = await group_from_path(request)
+    if not group.is_local or not await is_moderator(group, actor):
+        raise web.HTTPForbidden(text="only the group's moderators manage its rules")
+    return group
+
+
+async def list_rules(request: web.Request) -> web.Response:
+    group = await _rule_scope(request)
+    rows = await ContentRule.filter(group=group).order_by("id") if group else await ContentRule.all().order_by("id")
+    return web.json_response([content_rule(row) for row in rows])
+
+
+async def add_rule(request: web.Request) -> web.Response:
+    group = await _rule_scope(request)
+    params = await read_params(request)
+    pattern, is_regex = str(params.get("pattern") or ""), as_bool(params.get("is_regex", False))
+    action = str(params.get("action") or "")
+    raw_targets: Any = params.get("targets") or ["text"]
+    targets = raw_targets.split(",") if isinstance(raw_targets, str) else list(raw_targets)
+    try:
+        targets = validate(pattern, is_regex, action, [str(t).strip() for t in targets])
+    except RuleError as exc:
+        raise web.HTTPUnprocessableEntity(text=str(exc)) from None
+    row = await ContentRule.create(group=group, pattern=pattern, is_regex=is_regex, action=action, targets=targets,
+                                   note=str(params.get("note") or ""))
+    request.app[keys.FEDERATION].rules.invalidate()
+    return web.json_response(content_rule(row), status=201)
+
+
+async def remove_rule(request: web.Request) -> web.Response:
+    group = await _rule_scope(request)
+    rule_id = int_id(request.match_info["rule_id"], "rule")
+    deleted = await ContentRule.filter(id=rule_id, group=group).delete() if group else \
+        await ContentRule.filter(id=rule_id).delete()
+    if not deleted:
+        raise web.HTTPNotFound(text="no such rule")
+    request.app[keys.FEDERATION].rules.invalidate()
+    return web.json_response({"id": str(rule_id), "deleted": True})
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+async def file_report(request: web.Request) -> web.Response:
+    reporter = await require_actor(request)
+    params = await read_params(request)
+    target = await account_from(params["account_id"]) if params.get("account_id") else None
+    raw_ids: Any = params.get("status_ids") or []
+    ids = [int(i) for i in (raw_ids if isinstance(raw_ids, list) else [raw_ids]) if str(i).isdigit()]
+    posts = await Post.filter(id__in=ids, deleted_at=None) if ids else []
+    try:
+        created = await create_report(request.app[keys.FEDERATION], reporter, target, list(posts),
+                                      str(params.get("comment") or ""), forward=as_bool(params.get("forward", False)))
+    except ActionError as exc:
+        raise http_error(exc) from None
+    return web.json_response(await serialize_report(created), status=201)
+
+
+async def list_reports(request: web.Request) -> web.Response:
+    if "group_id" in request.match_info:
+        group = await _rule_scope(request)
+        query = Report.filter(group=group)
+    else:
+        await require_admin(request)
+        query = Report.all()
+    rows = await query.filter(state=request.query.get("state", OPEN)).order_by("id")
+    return web.json_response([await serialize_report(row) for row in rows])
+
+
+async def close(request: web.Request) -> web.Response:
+    moderator = await require_actor(request)
+    found = await Report.filter(id=int_id(request.match_info["report_id"], "report")).first()
+    if found is None:
+        raise web.HTTPNotFound(text="no such report")
+    params = await read_params(request)
+    try:
+        closed = await close_report(moderator, found, dismiss=request.match_info["decision"] == "dismiss",
+                                    action_taken=str(params.get("action_taken") or params.get("reason") or ""))
+    except ActionError as exc:
+        raise http_error(exc) from None
+    return web.json_response(await serialize_report(closed))
+
+
+# --- moderation log ----------------------------------------------------------------------------
+
+
+async def public_modlog(request: web.Request) -> web.Response:
+    """What is public by policy, per group (?group_id=) or instance-wide."""
+    query = ModLogEntry.filter(public=True)
+    if request.query.get("group_id"):
+        raw = request.query["group_id"]
+        group = await Actor.filter(type="Group", **({"id": int(raw)} if raw.isdigit() else {"group_name": raw})).first()
+        if group is None:
+            raise web.HTTPNotFound(text=f"no group {raw!r}")
+        if group.manually_approves:
+            raise web.HTTPForbidden(text="a private group's modlog is for its members")
+        query = query.filter(group=group)
+    entries = await query.order_by("-id").offset((_page(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    return web.json_response([await modlog_entry(entry, private=False) for entry in entries])
+
+
+async def admin_modlog(request: web.Request) -> web.Response:
+    await require_admin(request)
+    entries = await ModLogEntry.all().order_by("-id").offset((_page(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    return web.json_response([await modlog_entry(entry, private=True) for entry in entries])
