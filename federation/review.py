@@ -15,12 +15,13 @@ from federation import modlog, render
 from federation.actions.statuses import ActionError
 from federation.groups import relay
 from federation.groups.access import is_moderator
+from federation.instance_settings import get_setting
 from federation.outbox import publish
 from federation.policy.admin import set_actor_policy
 from federation.queue import utcnow
 from models.actors import Actor, LocalUser
 from models.groups import APPROVED, EXPIRED, HELD, REJECTED, HeldActivity
-from models.moderation import InstanceSetting, TRUSTED
+from models.moderation import TRUSTED
 from models.posts import Post
 from models.queues import PENDING, InboxItem
 
@@ -104,8 +105,7 @@ async def _decide(held: HeldActivity, state: str) -> None:
 
 async def expire_held() -> int:
     """Held items older than the expiry (default 14 days) are dropped, each with a logged decision."""
-    setting = await InstanceSetting.filter(key=HELD_EXPIRY_DAYS).first()
-    days = int(setting.value) if setting is not None else DEFAULT_HELD_EXPIRY_DAYS
+    days = int(await get_setting(HELD_EXPIRY_DAYS, DEFAULT_HELD_EXPIRY_DAYS))
     cutoff = datetime.now(timezone.utc) - timedelta(days=days)
     expired = await HeldActivity.filter(state=HELD, created_at__lt=cutoff).limit(500)
     for item in expired:

@@ -151,7 +151,7 @@ class MootInstance:
     async def api(
         self, method: str, path: str, token: str | None = None, json: Any = None, **kwargs: Any
     ) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {**kwargs.pop("headers", {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         async with self.session.request(method, self.base_url + path, json=json, headers=headers, **kwargs) as resp:
             body = await resp.json(content_type=None) if resp.content_type.endswith("json") else await resp.text()
             return resp.status, body

@@ -88,14 +88,16 @@ async def _post_in_group(post: Post) -> Actor:
 
 
 async def _moderator_activity(
-    ctx: "FederationContext", group: Actor, moderator: Actor, activity_type: str, obj: Any, **extra: Any
+    ctx: "FederationContext", group: Actor, moderator: Actor, activity_type: str, obj: Any,
+    inboxes: tuple[str, ...] = (), **extra: Any,
 ) -> dict[str, Any]:
+    """The moderator's activity, sent to `inboxes` directly and relayed by the group to its members."""
     to, _ = relay.addressing(group)
     activity = render.activity(
         ctx.urls.new_activity(), activity_type, moderator.uri, obj,
         to=[PUBLIC] if PUBLIC in to else [group.uri], cc=[group.uri], audience=group.uri, **extra,
     )
-    await publish(moderator, activity, to_followers=False, public=False)
+    await publish(moderator, activity, to_followers=False, inboxes=inboxes, public=False)
     await relay.announce(ctx, group, activity)
     return activity
 
@@ -174,7 +176,9 @@ async def unban_member(ctx: "FederationContext", moderator: Actor, group: Actor,
              "object": target.uri, "target": group.uri}
     async with in_transaction():
         await apply_unban(group, target)
-        await _moderator_activity(ctx, group, moderator, "Undo", block)
+        # The banned person's server heard the Block directly; it hears the Undo the same way.
+        await _moderator_activity(ctx, group, moderator, "Undo", block,
+                                  inboxes=() if target.is_local else (target.inbox,))
         await modlog.record("member.unbanned", moderator=moderator, target=target.uri, group=group)
     ctx.wake()
 

@@ -12,11 +12,12 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from federation import modlog
-from federation.policy.domains import FEDERATION_MODE, normalize_domain
+from federation.instance_settings import put_setting
+from federation.policy.domains import FEDERATION_MODE, covers, normalize_domain
 from models.actors import Actor
 from models.follows import Follow
 from models.moderation import (
-    ACTOR_POLICIES, ALLOW, DOMAIN_POLICIES, LIMIT, REJECT_MEDIA, SUSPEND, ActorPolicy, DomainPolicy, InstanceSetting,
+    ACTOR_POLICIES, ALLOW, DOMAIN_POLICIES, LIMIT, REJECT_MEDIA, SUSPEND, ActorPolicy, DomainPolicy,
 )
 from models.queues import FAILED, PENDING, Delivery
 
@@ -58,7 +59,7 @@ async def set_domain_policy(
     host = check_domain(domain)
     if policy not in DOMAIN_POLICIES:
         raise PolicyError(f"policy must be one of {', '.join(DOMAIN_POLICIES)}, not {policy!r}")
-    if ctx.urls.is_local(f"https://{host}/") or host == normalize_domain(ctx.host):
+    if covers(host, ctx.host):
         raise PolicyError("this server's own domain cannot have a federation policy")
     async with in_transaction():
         row, _ = await DomainPolicy.update_or_create(
@@ -95,7 +96,7 @@ async def remove_domain_policy(ctx: "FederationContext", admin: Actor | None, do
 async def set_federation_mode(ctx: "FederationContext", admin: Actor | None, mode: str) -> None:
     if mode not in ("blocklist", "allowlist"):
         raise PolicyError("the federation mode is blocklist or allowlist")
-    await InstanceSetting.update_or_create(defaults={"value": mode}, key=FEDERATION_MODE)
+    await put_setting(FEDERATION_MODE, mode)
     await modlog.record("instance.federation_mode", moderator=admin, target=mode)
     ctx.policies.invalidate()
 

@@ -12,7 +12,8 @@ from typing import Callable
 
 from tortoise.expressions import Q
 
-from models.moderation import ALLOW, LIMIT, REJECT_MEDIA, SUSPEND, TRUSTED, ActorPolicy, DomainPolicy, InstanceSetting
+from federation.instance_settings import get_setting
+from models.moderation import ALLOW, LIMIT, REJECT_MEDIA, SUSPEND, TRUSTED, ActorPolicy, DomainPolicy
 
 RELOAD_SECONDS = 30.0
 FEDERATION_MODE = "federation_mode"  # "blocklist" (default) or "allowlist"
@@ -30,17 +31,24 @@ OPEN = Verdict()
 
 
 def normalize_domain(domain: str) -> str:
-    """Lowercase host without port or trailing dot; what policies are keyed by."""
-    host = domain.strip().lower().rstrip(".")
-    if host.startswith("[") or host.count(":") > 1:
-        return host  # an IPv6 literal
-    return host.split(":", 1)[0]
+    """Lowercase, no trailing dot; what policies are keyed by. A port, when given, is kept."""
+    return domain.strip().lower().rstrip(".")
 
 
-def _suffixes(host: str) -> list[str]:
-    """host, then each parent domain: a.b.example.com, b.example.com, example.com, com."""
+def candidates(host: str) -> list[str]:
+    """The keys that cover a host, most specific first: host:port, host, then each parent domain."""
+    host = normalize_domain(host)
+    keys = [host]
+    if not host.startswith("[") and host.count(":") == 1:
+        host = host.split(":", 1)[0]
+        keys.append(host)
     parts = host.split(".")
-    return [".".join(parts[index:]) for index in range(len(parts))]
+    keys += [".".join(parts[index:]) for index in range(1, len(parts))]
+    return keys
+
+
+def covers(policy_domain: str, host: str) -> bool:
+    return normalize_domain(policy_domain) in candidates(host)
 
 
 class PolicyCache:
@@ -63,15 +71,13 @@ class PolicyCache:
         self._actors = {
             row.actor.uri: row for row in await ActorPolicy.filter(active).prefetch_related("actor")
         }
-        mode = await InstanceSetting.filter(key=FEDERATION_MODE).first()
-        self.allowlist_mode = mode is not None and mode.value == "allowlist"
+        self.allowlist_mode = await get_setting(FEDERATION_MODE, "blocklist") == "allowlist"
         self._loaded_at = self._clock()
 
     def domain(self, domain: str) -> Verdict:
         """The verdict for a host, from its most specific policy."""
-        host = normalize_domain(domain)
-        for suffix in _suffixes(host):
-            row = self._domains.get(suffix)
+        for key in candidates(domain):
+            row = self._domains.get(key)
             if row is None:
                 continue
             if row.policy == ALLOW:

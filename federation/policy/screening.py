@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from federation.fetch import fetch_object
 from federation.http import FetchError
+from federation.instance_settings import get_setting
 from federation.policy.rules import post_text, strongest
 from federation.protocol.objects import ObjectDoc
 from models.actors import Actor
 from models.groups import APPROVED, HeldActivity
-from models.moderation import RULE_HOLD, RULE_REJECT, RULE_SENSITIVE, InstanceSetting
+from models.moderation import RULE_HOLD, RULE_REJECT, RULE_SENSITIVE
 
 if TYPE_CHECKING:
     from federation.context import FederationContext
@@ -99,8 +100,7 @@ async def new_account_suspicion(ctx: "FederationContext", author: Actor, doc: Ob
     """Links posted into a group by an account first seen moments ago, or with no followers."""
     if not post_text(doc).link_domains:
         return None
-    setting = await InstanceSetting.filter(key=NEW_ACCOUNT_HOURS).first()
-    hours = int(setting.value) if setting is not None else DEFAULT_NEW_ACCOUNT_HOURS
+    hours = int(await get_setting(NEW_ACCOUNT_HOURS, DEFAULT_NEW_ACCOUNT_HOURS))
     if hours <= 0:
         return None  # the heuristic is switched off
     if datetime.now(timezone.utc) - author.created_at < timedelta(hours=hours):

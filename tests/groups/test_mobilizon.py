@@ -99,7 +99,7 @@ async def test_leave_ends_the_membership(moot: MootInstance, remote: FakeRemote)
     await send(moot, remote, hana, group, mobilizon_leave(hana, group))
     assert await membership(moot, group, hana.uri) is None
     status, listed = await moot.api("GET", f"/api/moot/v1/groups/{group.id}/members", token)
-    assert hana.uri not in [account["uri"] for account in listed]
+    assert status == 200 and hana.uri not in [account["uri"] for account in listed]
     await owner_posts(moot, group, token, "After she left")
     assert relayed_posts(remote, group) == [before]  # nothing more reaches her server
 

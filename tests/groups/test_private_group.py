@@ -375,7 +375,7 @@ async def test_pending_member_on_another_instance_receives_nothing(moot_factory:
 async def test_outsiders_cannot_post_into_a_private_group(
     moot: MootInstance, remote: FakeRemote, outsider: FakeRemote
 ) -> None:
-    group, _, bea, carl, dan = await private_group_with_people(moot, remote, outsider)
+    group, _, _, carl, dan = await private_group_with_people(moot, remote, outsider)
     before = len(remote.received)
     # Private groups refuse non-members by default: neither the refused nor the pending person gets in.
     for actor in (carl, dan):
@@ -391,15 +391,17 @@ async def test_local_post_mentioning_an_outsider_does_not_reach_them(
     moot: MootInstance, remote: FakeRemote, outsider: FakeRemote
 ) -> None:
     """A mention does not widen a private group's audience: the post goes to members, through the group."""
-    group, token, bea, carl, _ = await private_group_with_people(moot, remote, outsider)
+    group, token, _, carl, _ = await private_group_with_people(moot, remote, outsider)
     before = len(outsider.received)
     status, post = await moot.api("POST", f"/api/moot/v1/groups/{group.id}/posts", token,
                                   json={"title": "Gate code", "body": f"@carl@{outsider.host} never got in. Code is 4711."})
     assert status == 201, post
     await moot.drain()
     assert outsider.received[before:] == []
-    # The members did get it, through the group.
-    assert [a["object"]["id"] for a in wrapped(remote, group, "Create")] == [post["uri"]]
+    # The members did get it, through the group, and the mention itself was resolved (so carl was named).
+    (create,) = wrapped(remote, group, "Create")
+    assert create["object"]["id"] == post["uri"]
+    assert {"type": "Mention", "href": carl.uri, "name": f"@carl@{outsider.host}"} in create["object"]["tag"]
 
 
 async def test_non_member_cannot_find_a_private_post_through_search(

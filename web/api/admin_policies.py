@@ -9,7 +9,8 @@ from federation.policy import admin as policy_admin
 from federation.policy.admin import PolicyError
 from federation.policy.screening import NEW_ACCOUNT_HOURS
 from federation.review import HELD_EXPIRY_DAYS
-from models.moderation import ActorPolicy, DomainPolicy, InstanceSetting
+from federation.instance_settings import get_setting, put_setting
+from models.moderation import ActorPolicy, DomainPolicy
 from server import keys
 from web.api.auth import require_admin
 from web.api.group_lookup import account_from, optional_datetime
@@ -105,8 +106,7 @@ async def clear_actor(request: web.Request) -> web.Response:
 
 
 async def _settings() -> dict[str, Any]:
-    stored = {row.key: row.value for row in await InstanceSetting.filter(key__in=list(SETTINGS_DEFAULTS))}
-    return {key: stored.get(key, default) for key, default in SETTINGS_DEFAULTS.items()}
+    return {key: await get_setting(key, default) for key, default in SETTINGS_DEFAULTS.items()}
 
 
 async def show_settings(request: web.Request) -> web.Response:
@@ -122,7 +122,7 @@ async def edit_settings(request: web.Request) -> web.Response:
             raw = str(params[key])
             if not raw.isdigit():
                 raise web.HTTPUnprocessableEntity(text=f"{key} must be a whole number of hours or days, got {raw!r}")
-            await InstanceSetting.update_or_create(defaults={"value": int(raw)}, key=key)
+            await put_setting(key, int(raw))
     if "federation_mode" in params:
         await _checked(policy_admin.set_federation_mode(request.app[keys.FEDERATION], admin,
                                                         str(params["federation_mode"])))

@@ -20,8 +20,8 @@ def _status_exception(status: int, message: str) -> web.HTTPException:
 
 async def _visible_post(request: web.Request, viewer: Actor | None) -> Post:
     post = await Post.filter(id=int_id(request.match_info["status_id"], "status"), deleted_at=None).first()
-    if post is None:
-        raise web.HTTPNotFound(text="no such status")
+    if post is None or (post.removed_at is not None and (viewer is None or post.author_id != viewer.id)):
+        raise web.HTTPNotFound(text="no such status")  # a post removed by moderators is gone for readers
     # Followers-only and direct posts are shown only to their author for now.
     if post.visibility not in ("public", "unlisted") and (viewer is None or post.author_id != viewer.id):
         raise web.HTTPNotFound(text="no such status")
