@@ -27,6 +27,15 @@ def visibility_of(doc: ObjectDoc, author: Actor) -> str:
     return "direct"
 
 
+def edited_fields(doc: ObjectDoc, author: Actor, updated: datetime | None) -> dict:
+    """What an Update may change: the content, never the author, the date or the thread."""
+    fields = post_fields(doc, author)
+    for name in ("author", "published", "in_reply_to_uri"):
+        fields.pop(name)
+    fields["edited_at"] = updated or datetime.now(timezone.utc)
+    return fields
+
+
 async def _parent_group(parent: Post | None) -> Actor | None:
     if parent is None or parent.group_id is None:
         return None

@@ -29,7 +29,7 @@ def activity_response(doc: dict[str, Any], status: int = 200) -> web.Response:
 
 
 def page_number(request: web.Request) -> int | None:
-    """The ?page=N of a collection request; None for the collection itself."""
+    """The ?page=N of a request; None when absent."""
     raw = request.query.get("page")
     if raw is None:
         return None

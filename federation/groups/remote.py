@@ -16,7 +16,7 @@ from federation.http import FetchError
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError, host_of
 from federation.protocol.objects import ObjectDoc, parse_object
-from federation.remote_posts import post_fields, store_remote_post
+from federation.remote_posts import edited_fields, store_remote_post
 from federation.resolve import get_actor
 from federation.vocab import POST_TYPES
 from models.actors import Actor
@@ -92,10 +92,7 @@ async def _on_update(ctx: "FederationContext", group: Actor, inner: ActivityDoc)
     if post is None:
         await _on_create(ctx, group, inner)
         return
-    fields = post_fields(doc, await get_actor(ctx, inner.actor))
-    for name in ("author", "published", "in_reply_to_uri"):
-        fields.pop(name)
-    fields["edited_at"] = doc.updated or datetime.now(timezone.utc)
+    fields = edited_fields(doc, await get_actor(ctx, inner.actor), doc.updated)
     await Post.filter(id=post.id).update(**fields)
 
 

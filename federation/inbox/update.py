@@ -1,7 +1,6 @@
 """Update of a post or of an actor's profile. Only the owner may update (CVE-2024-37903)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
@@ -11,7 +10,7 @@ from federation.inbox.common import local_group_of, sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
 from federation.protocol.objects import parse_object
-from federation.remote_posts import post_fields
+from federation.remote_posts import edited_fields
 from federation.resolve import get_actor
 from models.posts import Post
 
@@ -27,10 +26,7 @@ async def on_update_post(ctx: "FederationContext", activity: ActivityDoc) -> Non
     if post.author.uri != activity.actor or doc.attributed_to not in (None, activity.actor):
         raise ProtocolError(f"{activity.actor} may not update {doc.id}, which belongs to {post.author.uri}")
     author = await sender(ctx, activity)
-    fields = post_fields(doc, author)
-    for name in ("author", "published", "in_reply_to_uri"):
-        fields.pop(name)
-    fields["edited_at"] = doc.updated or datetime.now(timezone.utc)
+    fields = edited_fields(doc, author, doc.updated)
     group = await local_group_of(post)
     async with in_transaction():
         await Post.filter(id=post.id).update(**fields)

@@ -15,6 +15,7 @@ from models.groups import HELD, HeldActivity
 from models.moderation import OPEN, ContentRule, ModLogEntry, Report
 from models.posts import Post
 from server import keys
+from web.negotiation import page_number
 from web.api.auth import require_actor, require_admin
 from web.api.group_lookup import account_from, group_from_path, http_error
 from web.api.group_serializers import held as serialize_held
@@ -25,10 +26,7 @@ PAGE_SIZE = 50
 
 
 def _page(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise web.HTTPBadRequest(text=f"page must be a positive whole number, got {raw!r}")
-    return int(raw)
+    return page_number(request) or 1
 
 
 # --- review queue ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from federation.groups.access import can_read, is_moderator
 from models.actors import Actor
 from models.posts import Post
 from server import keys
+from web.negotiation import page_number
 from web.api.auth import optional_actor, require_actor
 from web.api.group_lookup import group_from_path, http_error, post_from_path
 from web.api.group_serializers import post as serialize_post
@@ -27,10 +28,7 @@ async def _readable(group: Actor, viewer: Actor | None) -> None:
 
 
 def _page(request: web.Request) -> int:
-    raw = request.query.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise web.HTTPBadRequest(text=f"page must be a positive whole number, got {raw!r}")
-    return int(raw)
+    return page_number(request) or 1
 
 
 async def index(request: web.Request) -> web.Response:
