@@ -11,6 +11,7 @@ from federation.groups import relay
 from federation.groups.access import active_ban, active_mute, is_member, is_moderator
 from federation.policy.screening import Adjustments, Rejected, hold, is_approved
 from federation.protocol.objects import ObjectDoc
+from federation.vocab import is_public
 from federation.remote_posts import store_remote_post
 from models.actors import Actor
 from models.groups import ACCEPT, HOLD, REJECT, GroupProfile
@@ -88,6 +89,9 @@ async def receive_post(
     adjustments: Adjustments | None = None,
 ) -> Post:
     """A remote member's Create for a local group: admitted and relayed, or Held / Rejected (raised)."""
+    if not group.manually_approves and not is_public(doc.to + doc.cc):
+        # As on Lemmy: a public group would publish it, so a followers-only or direct post stays out.
+        raise Rejected(f"{group.uri} takes only public posts; this one is addressed to some people only")
     parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
     decision = await decide(group, author, parent, approved=await is_approved(activity["id"]))
     if decision.action == REJECT:

@@ -11,6 +11,7 @@ from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.groups import HeldActivity
 from models.posts import Post
+from models.queues import InboxItem
 from tests.conftest import MootInstance
 from tests.fakeremote import AS, PUBLIC, FakeActor, FakeRemote
 from tests.groups.helpers import announces, join, lemmy_page, make_group, plain, wrapped
@@ -207,3 +208,20 @@ async def test_restricted_group_refuses_new_threads_from_members(
     page = lemmy_page(bea, group)
     await send(moot, lemmy, bea, group, page)
     assert not await Post.filter(uri=page["object"]["id"]).exists()
+
+
+async def test_followers_only_post_mentioning_a_public_group_stays_out(moot: MootInstance, remote: FakeRemote) -> None:
+    group, _, _, _ = await make_group(moot, name="openhouse")
+    author = remote.add_actor("quiet")
+    note_id = author.new_id("statuses")
+    create = {"@context": AS, "id": f"{note_id}/activity", "type": "Create", "actor": author.uri,
+              "to": [author.followers], "cc": [group.uri],
+              "object": {"id": note_id, "type": "Note", "attributedTo": author.uri, "content": "<p>just us</p>",
+                         "to": [author.followers], "cc": [group.uri],
+                         "tag": [{"type": "Mention", "href": group.uri, "name": "@openhouse"}]}}
+    status, _ = await remote.send(author, group.inbox, create)
+    assert status == 202
+    await moot.drain()
+    item = await InboxItem.get(activity_id=create["id"])
+    assert item.outcome == "rejected" and "only public posts" in item.last_error
+    assert await Post.filter(uri=note_id).count() == 0
