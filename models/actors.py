@@ -75,6 +75,10 @@ class LocalUser(Model):
     )
     password_hash = fields.TextField(null=True)
     is_admin = fields.BooleanField(default=False)
+    email = fields.CharField(max_length=255, null=True)
+    # A suspended account cannot sign in, and its sessions and tokens stop working.
+    suspended_at = fields.DatetimeField(null=True)
+    locale = fields.CharField(max_length=16, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

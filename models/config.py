@@ -5,6 +5,7 @@ from typing import Any
 
 MODEL_MODULES = [
     "models.actors",
+    "models.accounts",
     "models.follows",
     "models.groups",
     "models.moderation",

@@ -7,6 +7,10 @@ from server import keys
 from server.lifecycle import database_ctx, federation_ctx, workers_ctx
 from server.settings import Settings
 from web.api.errors import json_errors
+from web.csrf import csrf_protect
+from web.error_pages import error_pages
+from web.i18n import load_catalogues
+from web.sessions import load_session
 from web.middleware import security_headers, use_app_database
 from web.routes import setup_routes
 from web.templating import make_environment
@@ -17,10 +21,13 @@ CLIENT_MAX_SIZE = 2 * 1024 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[use_app_database, security_headers, json_errors], client_max_size=CLIENT_MAX_SIZE
+        middlewares=[use_app_database, security_headers, json_errors, load_session, error_pages, csrf_protect],
+        client_max_size=CLIENT_MAX_SIZE,
     )
     app[keys.SETTINGS] = settings
     app[keys.TEMPLATES] = make_environment()
+    app[keys.TRANSLATIONS] = load_catalogues()
+    app[keys.SECURE_COOKIES] = settings.base_url.startswith("https://")
     app.cleanup_ctx.extend([database_ctx, federation_ctx, workers_ctx])
     setup_routes(app)
     return app

@@ -23,5 +23,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; object-src 'none'; frame-ancestors 'none'")
+    # No inline script anywhere; images may come from other servers (remote avatars and attachments).
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self' https: http:",
+    )
     return response

@@ -14,6 +14,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_DUMMY_HASH: str | None = None
+
+
+def waste_time_like_a_check(password: str) -> None:
+    """Verify against a throwaway hash, so an unknown name costs as long as a wrong password."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("not a real password")
+    check_password(_DUMMY_HASH, password)
+
+
 def check_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         return False

@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/inbox", "/.well-known/", "/nodeinfo/")
 
 
-def _wants_json_errors(request: web.Request) -> bool:
+def wants_json_errors(request: web.Request) -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.path.endswith("/inbox")
 
 
@@ -19,7 +19,7 @@ def _wants_json_errors(request: web.Request) -> bool:
 async def json_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    if not _wants_json_errors(request):
+    if not wants_json_errors(request):
         return await handler(request)
     try:
         return await handler(request)

@@ -1,0 +1,1 @@
+"""HTML pages for people. Each module registers its routes with setup(app)."""

@@ -1,0 +1,150 @@
+"""Sign-up, sign-in, sign-out, the first admin, and account settings."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from federation.content import html_to_text, render_text
+from federation.policy.ratelimit import RateLimiter
+from models.accounts import WebSession
+from models.actors import Actor, LocalUser
+from server import keys
+from web import request_keys as rk
+from web.accounts import (
+    AccountError, authenticate, create_first_admin, has_admin, register, registration_mode, valid_invite,
+)
+from web.sessions import end_session, require_user, start_session
+from web.templating import gettext, render_page, safe_next
+
+LOGIN_LIMITS = web.AppKey("login_limits", dict)
+
+
+def _limits(request: web.Request) -> dict[str, RateLimiter]:
+    return request.app[LOGIN_LIMITS]
+
+
+async def setup_page(request: web.Request) -> web.StreamResponse:
+    """Create the first admin account, on a server that has none."""
+    if await has_admin():
+        raise web.HTTPSeeOther("/login")
+    errors = ""
+    form: dict[str, str] = {}
+    if request.method == "POST":
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        try:
+            user = await create_first_admin(request.app[keys.FEDERATION], form.get("username", ""),
+                                            form.get("password", ""), form.get("confirm", ""))
+        except AccountError as exc:
+            errors = gettext(request, str(exc))
+        else:
+            response = web.HTTPSeeOther("/admin")
+            await start_session(request, response, user)
+            raise response
+    return render_page(request, "accounts/setup.html", form=form, error=errors, status=422 if errors else 200)
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    if not await has_admin():
+        raise web.HTTPSeeOther("/setup")
+    next_url = safe_next(request.query.get("next"), "/home")
+    error = ""
+    name = ""
+    if request.method == "POST":
+        form = await request.post()
+        name = str(form.get("username", "")).strip().lower()
+        next_url = safe_next(str(form.get("next", "")), "/home")
+        wait = max(_limits(request)["ip"].check(request.remote or ""), _limits(request)["account"].check(name))
+        if wait:
+            raise web.HTTPTooManyRequests(
+                text=gettext(request, "Too many sign-in attempts. Wait a minute and try again."),
+                headers={"Retry-After": str(int(wait) + 1)})
+        user = await authenticate(name, str(form.get("password", "")))
+        if user is not None:
+            response = web.HTTPSeeOther(next_url)
+            await start_session(request, response, user)
+            raise response
+        error = gettext(request, "That name and password do not match an account here.")
+    return render_page(request, "accounts/login.html", username=name, next_url=next_url, error=error,
+                       status=401 if error else 200)
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    response = web.HTTPSeeOther("/")
+    await end_session(request, response, everywhere=bool((await request.post()).get("everywhere")))
+    raise response
+
+
+async def register_page(request: web.Request) -> web.StreamResponse:
+    if not await has_admin():
+        raise web.HTTPSeeOther("/setup")
+    mode = await registration_mode()
+    invite = request.query.get("invite", "")
+    error = ""
+    form: dict[str, str] = {}
+    if request.method == "POST":
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        invite = form.get("invite", "")
+        try:
+            outcome = await register(request.app[keys.FEDERATION], form.get("username", ""), form.get("password", ""),
+                                     form.get("confirm", ""), email=form.get("email", ""),
+                                     reason=form.get("reason", ""), invite_code=invite)
+        except AccountError as exc:
+            error = gettext(request, str(exc))
+        else:
+            if outcome.pending:
+                return render_page(request, "accounts/pending.html")
+            response = web.HTTPSeeOther("/home")
+            assert outcome.user is not None
+            await start_session(request, response, outcome.user)
+            raise response
+    invite_ok = bool(invite) and await valid_invite(invite)
+    return render_page(request, "accounts/register.html", mode=mode, invite=invite, invite_ok=invite_ok,
+                       form=form, error=error, status=422 if error else 200)
+
+
+async def settings_page(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    account = request[rk.ACCOUNT]
+    assert account is not None
+    saved = ""
+    if request.method == "POST":
+        form = await request.post()
+        user.display_name = str(form.get("display_name", "")).strip()[:100] or None
+        user.summary = _bio_html(str(form.get("bio", "")))
+        await user.save(update_fields=["display_name", "summary"])
+        locale = str(form.get("locale", ""))
+        if locale in request.app[keys.TRANSLATIONS]:
+            await LocalUser.filter(id=account.id).update(locale=locale)
+        saved = gettext(request, "Saved.")
+    sessions = await WebSession.filter(user=user, revoked_at=None).order_by("-created_at")
+    return render_page(request, "accounts/settings.html", flash=saved, sessions=sessions,
+                       current_session=request[rk.SESSION], bio=_bio_text(user))
+
+
+async def revoke_session(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    session_id = request.match_info["session_id"]
+    if session_id.isdigit():
+        await WebSession.filter(id=int(session_id), user=user, revoked_at=None).update(
+            revoked_at=datetime.now(timezone.utc))
+    raise web.HTTPSeeOther("/settings")
+
+
+def _bio_html(text: str) -> str:
+    return render_text(text.strip()[:2000], mention_urls={}, tag_url=lambda tag: f"/tags/{tag}") if text.strip() else ""
+
+
+def _bio_text(user: Actor) -> str:
+    return html_to_text(user.summary or "")
+
+
+def setup(app: web.Application) -> None:
+    app[LOGIN_LIMITS] = {"ip": RateLimiter(rate=10 / 60, burst=10), "account": RateLimiter(rate=5 / 60, burst=5)}
+    r = app.router
+    r.add_route("*", "/setup", setup_page, name="setup")
+    r.add_route("*", "/login", login_page, name="login")
+    r.add_post("/logout", logout, name="logout")
+    r.add_route("*", "/register", register_page, name="register")
+    r.add_route("*", "/settings", settings_page, name="settings")
+    r.add_post("/settings/sessions/{session_id}/revoke", revoke_session, name="revoke_session")

@@ -1,0 +1,16 @@
+"""Typed keys for what middlewares store on a request."""
+from __future__ import annotations
+
+from typing import Optional
+
+from aiohttp import web
+
+from models.accounts import WebSession
+from models.actors import Actor, LocalUser
+
+USER = web.RequestKey("user", Optional[Actor])
+SESSION = web.RequestKey("session", Optional[WebSession])
+ACCOUNT = web.RequestKey("account", Optional[LocalUser])
+CSRF_TOKEN = web.RequestKey("csrf_token", str)
+CSRF_NEW = web.RequestKey("csrf_new", bool)
+LOCALE = web.RequestKey("locale", str)
