@@ -7,6 +7,7 @@ from aiohttp import web
 
 from web import activitypub, inbox, wellknown
 from web.pages import accounts as accounts_pages
+from web.pages import setup_optional_pages
 from web.api import (
     accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, search, statuses,
 )
@@ -56,6 +57,7 @@ def setup_routes(app: web.Application) -> None:
     setup_group_routes(app)
     setup_moderation_routes(app)
     accounts_pages.setup(app)
+    setup_optional_pages(app)
     r.add_static("/static", STATIC_DIR, name="static")
 
 
