@@ -32,6 +32,29 @@ POSTGRES_URL = os.environ.get("MOOT_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
+# --- keys -----------------------------------------------------------------------------------
+
+KEY_POOL_SIZE = 64
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rsa_key_pool() -> Iterator[None]:
+    """Real RSA-2048 keys, made once and handed out in turn: generating one per actor took most of the
+    suite's time. Within a test the first 64 actors get distinct keys, which is all any test uses."""
+    import itertools
+
+    import federation.local_actors
+    import tests.fakeremote
+    from federation.signatures import generate_rsa_keypair
+
+    pool = itertools.cycle([generate_rsa_keypair() for _ in range(KEY_POOL_SIZE)])
+    originals = (federation.local_actors.generate_rsa_keypair, tests.fakeremote.generate_rsa_keypair)
+    federation.local_actors.generate_rsa_keypair = lambda: next(pool)  # type: ignore[assignment]
+    tests.fakeremote.generate_rsa_keypair = lambda: next(pool)  # type: ignore[assignment]
+    yield
+    federation.local_actors.generate_rsa_keypair, tests.fakeremote.generate_rsa_keypair = originals
+
+
 # --- databases ------------------------------------------------------------------------------
 
 
