@@ -9,7 +9,8 @@ from web import activitypub, inbox, wellknown
 from web.pages import accounts as accounts_pages
 from web.pages import setup_optional_pages
 from web.api import (
-    accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, search, statuses,
+    accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, insights, search,
+    statuses,
 )
 
 KIND = "{kind:users|pages|groups}"
@@ -120,3 +121,4 @@ def setup_moderation_routes(app: web.Application) -> None:
     r.add_post("/api/moot/v1/reports", admin_review.file_report, name="reports_file")
     r.add_post("/api/moot/v1/reports/{report_id}/{decision:resolve|dismiss}", admin_review.close, name="reports_close")
     r.add_get("/api/moot/v1/modlog", admin_review.public_modlog, name="modlog")
+    r.add_get("/api/moot/v1/pages/{name}/insights", insights.insights, name="page_insights")

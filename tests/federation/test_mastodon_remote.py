@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation.local_actors import create_token
 from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
 from models.insights import FollowEvent
@@ -208,3 +209,25 @@ async def test_delete_of_an_unknown_actor_is_acknowledged(moot: MootInstance, re
     status, body = await remote.send(ghost, f"{moot.base_url}/inbox", delete)
     assert status == 202 and "never knew" in body["status"]
     assert await Actor.filter(uri=ghost.uri).count() == 0
+
+
+async def test_page_admins_see_insights(moot: MootInstance, remote: FakeRemote) -> None:
+    page, token, (alice, bob) = await page_with_followers(moot, remote, "alice", "bob")
+    status, post = await moot.api("POST", "/api/v1/statuses", token, json={"status": "measure me"})
+    like = {"@context": AS, "id": f"{alice.uri}#likes/7", "type": "Like", "actor": alice.uri, "object": post["uri"]}
+    boost = {"@context": AS, "id": f"{bob.uri}/statuses/9/activity", "type": "Announce", "actor": bob.uri,
+             "to": [PUBLIC], "object": post["uri"]}
+    await remote.send(alice, f"{moot.base_url}/inbox", like)
+    await remote.send(bob, f"{moot.base_url}/inbox", boost)
+    await moot.drain()
+    owner = await Actor.get(local_name="owner")
+    owner_token = await create_token(owner)
+    status, data = await moot.api("GET", "/api/moot/v1/pages/news/insights?days=7", owner_token)
+    assert status == 200
+    assert data["followers"] == 2 and data["follower_servers"] == 1
+    assert sum(day["gained"] for day in data["growth"]) == 2 and len(data["growth"]) == 8
+    (item,) = data["posts"]
+    assert (item["likes"], item["boosts"], item["replies"], item["engagement"]) == (1, 1, 0, 2)
+    _, stranger = await moot.user("stranger")
+    status, body = await moot.api("GET", "/api/moot/v1/pages/news/insights", stranger)
+    assert status == 403
