@@ -1,0 +1,270 @@
+"""What the community pages share: notices after a redirect, post counts, follow state, finding actors and posts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl, urlencode
+
+from aiohttp import web
+from multidict import MultiDictProxy
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
+from federation import actions
+from federation.actions import StatusInput
+from federation.content import html_to_text
+from federation.groups.access import can_read, is_moderator
+from federation.http import FetchError
+from federation.protocol.common import ProtocolError
+from federation.resolve import ResolveError, get_actor, parse_handle, resolve_handle
+from federation.vocab import APPLICATION
+from models.actors import Actor
+from models.follows import ACCEPTED, Follow
+from models.groups import GroupProfile
+from models.posts import DISLIKE, LIKE, Interaction, Post
+from server import keys
+from web import request_keys as rk
+from web.templating import gettext
+
+PUBLIC_VISIBILITIES = ("public", "unlisted")
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction (babel.cfg); it is translated where it is shown."""
+    return message
+
+
+# Messages shown after a form redirects back (?notice=key): known keys only, so a link cannot inject text.
+NOTICES = {
+    "posted": N_("Posted."),
+    "held": N_("Your post is waiting for a moderator's review."),
+    "joined": N_("You joined the group."),
+    "requested": N_("Your request to join was sent. A moderator will review it."),
+    "followed": N_("You follow them now."),
+    "follow_requested": N_("Your follow request was sent. It shows as pending until they answer."),
+    "left": N_("You left the group."),
+    "unfollowed": N_("You no longer follow them."),
+    "moderated": N_("Done. The moderation log records it."),
+    "admin_added": N_("Co-admin added."),
+    "admin_removed": N_("Co-admin removed."),
+}
+
+# Composer hooks: async (request, form) -> extra StatusInput fields. The media pages add one for
+# image attachments (see community/_composer_media.html); it may raise ActionError to refuse the form.
+ComposerHook = Callable[[web.Request, MultiDictProxy[Any]], Awaitable[dict[str, Any]]]
+COMPOSER_HOOKS = web.AppKey("composer_hooks", list)
+# Called with (request, post) after a composer's post is created (e.g. to mark its images attached).
+POST_CREATED_HOOKS = web.AppKey("post_created_hooks", list)
+
+
+def viewer_of(request: web.Request) -> Actor | None:
+    return request.get(rk.USER)
+
+
+def flash(request: web.Request) -> str:
+    key = request.query.get("notice", "")
+    return gettext(request, NOTICES[key]) if key in NOTICES else ""
+
+
+def see_other(target: str, notice: str | None = None) -> web.HTTPSeeOther:
+    """A redirect after a form, with an optional notice key; a #fragment stays at the end."""
+    rest, hash_mark, fragment = target.partition("#")
+    path, _, query = rest.partition("?")
+    params = [(key, value) for key, value in parse_qsl(query, keep_blank_values=True) if key != "notice"]
+    if notice:
+        params.append(("notice", notice))
+    return web.HTTPSeeOther(path + ("?" + urlencode(params) if params else "") + hash_mark + fragment)
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[Any]:
+    return await request.post()
+
+
+def text_field(form: MultiDictProxy[Any], name: str, limit: int = 5000) -> str:
+    value = form.get(name, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+async def composer_extras(request: web.Request, form: MultiDictProxy[Any]) -> dict[str, Any]:
+    """Extra StatusInput fields from the composer form, gathered from the registered hooks."""
+    extras: dict[str, Any] = {}
+    for hook in request.app.get(COMPOSER_HOOKS, []):
+        extras.update(await hook(request, form))
+    return extras
+
+
+async def publish_composed(request: web.Request, actor: Actor, data: StatusInput) -> Post:
+    """Create a post from a composer, then let the registered hooks finish their part."""
+    post = await actions.create_status(request.app[keys.FEDERATION], actor, data)
+    for hook in request.app.get(POST_CREATED_HOOKS, []):
+        await hook(request, post)
+    return post
+
+
+# --- counts shown under posts -------------------------------------------------------------------
+
+
+@dataclass
+class PostStats:
+    likes: int = 0
+    dislikes: int = 0
+    replies: int = 0
+    liked: bool = False
+
+    @property
+    def score(self) -> int:
+        return self.likes - self.dislikes
+
+
+async def post_stats(posts: list[Post], viewer: Actor | None) -> dict[int, PostStats]:
+    """Likes, dislikes, direct replies and the viewer's like, for many posts in three queries."""
+    ids = [post.id for post in posts]
+    stats = {post_id: PostStats() for post_id in ids}
+    if not ids:
+        return stats
+    votes = (
+        await Interaction.filter(post_id__in=ids, kind__in=[LIKE, DISLIKE])
+        .annotate(n=Count("id")).group_by("post_id", "kind").values("post_id", "kind", "n")
+    )
+    for row in votes:
+        if row["kind"] == LIKE:
+            stats[row["post_id"]].likes = row["n"]
+        else:
+            stats[row["post_id"]].dislikes = row["n"]
+    replies = (
+        await Post.filter(in_reply_to_id__in=ids, deleted_at=None, removed_at=None)
+        .annotate(n=Count("id")).group_by("in_reply_to_id").values("in_reply_to_id", "n")
+    )
+    for row in replies:
+        stats[row["in_reply_to_id"]].replies = row["n"]
+    if viewer is not None:
+        liked = await Interaction.filter(post_id__in=ids, kind=LIKE, actor=viewer).values_list("post_id", flat=True)
+        for post_id in liked:
+            stats[post_id].liked = True
+    return stats
+
+
+# --- following ---------------------------------------------------------------------------------
+
+NONE, PENDING, FOLLOWING, SELF = "none", "pending", "following", "self"
+
+
+async def follow_state(viewer: Actor | None, target: Actor) -> str:
+    if viewer is None:
+        return NONE
+    if viewer.id == target.id:
+        return SELF
+    follow = await Follow.filter(follower=viewer, target=target).first()
+    if follow is None:
+        return NONE
+    return FOLLOWING if follow.state == ACCEPTED else PENDING
+
+
+async def follower_counts(actor_ids: list[int]) -> dict[int, int]:
+    rows = (
+        await Follow.filter(target_id__in=actor_ids, state=ACCEPTED)
+        .annotate(n=Count("id")).group_by("target_id").values("target_id", "n")
+    )
+    return {row["target_id"]: row["n"] for row in rows}
+
+
+async def blurbs(actors: list[Actor]) -> dict[int, str]:
+    """A line or two of plain text about each actor, for lists: a local group's description, else its bio."""
+    groups = [actor.id for actor in actors if actor.type == "Group" and actor.is_local]
+    descriptions = dict(await GroupProfile.filter(group_id__in=groups).values_list("group_id", "description")) \
+        if groups else {}
+    return {actor.id: descriptions.get(actor.id) or html_to_text(actor.summary or "") for actor in actors}
+
+
+# --- who may see a post ------------------------------------------------------------------------
+
+
+def may_see(post: Post, viewer: Actor | None, followed: set[int]) -> bool:
+    """A post outside any group: public and unlisted for all; followers-only for followers; direct for those named."""
+    if post.visibility in PUBLIC_VISIBILITIES:
+        return True
+    if viewer is None:
+        return False
+    if post.author_id == viewer.id:
+        return True
+    if any(tag.get("type") == "Mention" and tag.get("href") == viewer.uri for tag in post.tags or []):
+        return True
+    return post.visibility == "private" and post.author_id in followed
+
+
+async def followed_ids(viewer: Actor | None) -> set[int]:
+    if viewer is None:
+        return set()
+    return set(await Follow.filter(follower=viewer, state=ACCEPTED).values_list("target_id", flat=True))
+
+
+@dataclass
+class VisiblePost:
+    post: Post
+    group: Actor | None
+    moderator: bool
+
+
+async def visible_post(request: web.Request, raw_id: str, *, removed_ok: bool = False) -> VisiblePost:
+    """The post a path names, if this viewer may read it; 404 otherwise (403 for a private group's post)."""
+    if not raw_id.isdigit():
+        raise web.HTTPNotFound(text=gettext(request, "There is no such post."))
+    post = await Post.filter(id=int(raw_id), deleted_at=None).prefetch_related("author").first()
+    if post is None:
+        raise web.HTTPNotFound(text=gettext(request, "There is no such post."))
+    viewer = viewer_of(request)
+    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
+    if group is not None:
+        if not await can_read(group, viewer):
+            raise web.HTTPForbidden(text=gettext(request, "This group is private: only its members can read it."))
+    elif not may_see(post, viewer, await followed_ids(viewer)):
+        raise web.HTTPNotFound(text=gettext(request, "There is no such post."))
+    moderator = group is not None and viewer is not None and await is_moderator(group, viewer)
+    if post.removed_at is not None and not (moderator or removed_ok):
+        raise web.HTTPNotFound(text=gettext(request, "This post was removed by a moderator."))
+    return VisiblePost(post, group, moderator)
+
+
+# --- finding actors by handle or URL -----------------------------------------------------------
+
+
+class LookupFailed(Exception):
+    """Nobody was found; the message (English, translated when shown) says why."""
+
+
+async def lookup_actor(request: web.Request, text: str) -> Actor:
+    """An actor from @name@host, name@host or an actor/profile URL; remote ones are fetched."""
+    ctx = request.app[keys.FEDERATION]
+    text = text.strip()
+    try:
+        if text.startswith(("https://", "http://")):
+            known = await Actor.filter(Q(uri=text) | Q(url=text), deleted_at=None).first()
+            actor = known or await get_actor(ctx, text)
+        else:
+            name, host = parse_handle(text)
+            if host == ctx.host:
+                actor = await _local_by_name(name)
+            else:
+                actor = await resolve_handle(ctx, text)
+    except (ResolveError, FetchError, ProtocolError) as exc:
+        raise LookupFailed(str(exc)) from None
+    if actor.type == APPLICATION or actor.deleted_at is not None:
+        raise LookupFailed(f"{text} is not a person, page or group")
+    return actor
+
+
+async def _local_by_name(name: str) -> Actor:
+    name = name.lower()
+    actor = await Actor.filter(Q(local_name=name) | Q(group_name=name), is_local=True, deleted_at=None).first()
+    if actor is None:
+        raise ResolveError(f"nobody here is called {name}")
+    return actor
+
+
+def actor_path(actor: Actor) -> str:
+    """Where a local actor's page lives on this site (same-site path), or None-like '' for remote ones."""
+    if not actor.is_local:
+        return ""
+    if actor.type == "Group":
+        return f"/groups/{actor.group_name}"
+    return f"/@{actor.local_name}"

@@ -1,0 +1,144 @@
+"""The thread page: a post with its nested replies, reply forms, likes, and inline moderator actions."""
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from federation import actions
+from federation.actions import ActionError, StatusInput
+from federation.context import FederationContext
+from federation.groups import moderation
+from federation.groups.intake import thread_root
+from models.actors import Actor
+from models.posts import Post
+from server import keys
+from web.api.group_lookup import http_error
+from web.pages.community_common import (
+    VisiblePost, composer_extras, flash, publish_composed, followed_ids, may_see, post_stats, read_form, see_other, text_field,
+    viewer_of, visible_post,
+)
+from web.sessions import require_user
+from web.templating import gettext, render_page, safe_next
+from web.threads import flatten, reply_tree
+
+MAX_REASON = 1000
+
+
+async def _thread_view(request: web.Request, *, error: str = "", form: dict[str, str] | None = None,
+                       status: int = 200) -> web.StreamResponse:
+    found = await visible_post(request, request.match_info["post_id"])
+    post, group, moderator = found.post, found.group, found.moderator
+    viewer = viewer_of(request)
+    followed = await followed_ids(viewer)
+
+    def keep(reply: Post) -> bool:
+        # In a group, replies the group admitted (a held one has no group yet); elsewhere, who may see each.
+        return reply.group_id == group.id if group is not None else may_see(reply, viewer, followed)
+
+    tree = await reply_tree(post, keep)
+    locked = (await thread_root(post)).locked_at is not None
+    parent = await Post.filter(id=post.in_reply_to_id, deleted_at=None).first() if post.in_reply_to_id else None
+    return render_page(
+        request, "community/thread.html", status=status, post=post, group=group, tree=tree, moderator=moderator,
+        stats=await post_stats([post, *flatten(tree)], viewer), locked=locked, parent=parent,
+        can_reply=viewer is not None and (not locked or moderator), thread_path=f"/threads/{post.id}",
+        error=error, form=form or {}, flash=flash(request),
+    )
+
+
+async def thread_page(request: web.Request) -> web.StreamResponse:
+    return await _thread_view(request)
+
+
+def _back(form_next: object, post: Post) -> str:
+    back = safe_next(str(form_next or ""), f"/threads/{post.id}")
+    return back if "#" in back else f"{back}#post-{post.id}"
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    found = await visible_post(request, request.match_info["post_id"])
+    form = await read_form(request)
+    values = {"body": text_field(form, "body"), "spoiler_text": text_field(form, "spoiler_text", 500)}
+    parent = found.post
+    # A reply keeps a narrow audience narrow; a group decides its own addressing.
+    visibility = parent.visibility if parent.visibility in ("private", "direct") else "public"
+    try:
+        extras = await composer_extras(request, form)
+        if not values["body"] and not extras.get("attachments"):
+            raise ActionError(gettext(request, "Write something to reply."))
+        data = StatusInput(text=values["body"], in_reply_to=parent, spoiler_text=values["spoiler_text"],
+                           visibility=visibility, **extras)
+        post = await publish_composed(request, user, data)
+    except ActionError as exc:
+        return await _thread_view(request, error=gettext(request, str(exc)), form=values, status=exc.status)
+    back = safe_next(str(form.get("next", "")), f"/threads/{parent.id}").partition("#")[0]
+    if found.group is not None and post.group_id != found.group.id:
+        raise see_other(back, "held")
+    raise see_other(f"{back}#post-{post.id}", "posted")
+
+
+async def like(request: web.Request) -> web.StreamResponse:
+    user = require_user(request)
+    found = await visible_post(request, request.match_info["post_id"])
+    form = await read_form(request)
+    ctx = request.app[keys.FEDERATION]
+    if request.match_info["action"] == "like":
+        await actions.like(ctx, user, found.post)
+    else:
+        await actions.unlike(ctx, user, found.post)
+    raise see_other(_back(form.get("next"), found.post))
+
+
+# --- moderator actions: each calls federation/groups/moderation.py, which checks the role and logs it --------
+
+ModAction = Callable[[FederationContext, Actor, VisiblePost, str], Awaitable[None]]
+
+
+def _group_of(found: VisiblePost) -> Actor:
+    if found.group is None:
+        raise ActionError("this post is not in a group", status=422)
+    return found.group
+
+
+async def _ban(ctx: FederationContext, user: Actor, found: VisiblePost, reason: str) -> None:
+    await moderation.ban_member(ctx, user, _group_of(found), found.post.author, reason=reason)
+
+
+async def _mute(ctx: FederationContext, user: Actor, found: VisiblePost, reason: str) -> None:
+    await moderation.mute_member(ctx, user, _group_of(found), found.post.author, reason=reason)
+
+
+MOD_ACTIONS: dict[str, ModAction] = {
+    "remove": lambda ctx, user, found, reason: moderation.remove_post(ctx, user, found.post, reason),
+    "restore": lambda ctx, user, found, reason: moderation.remove_post(ctx, user, found.post, reason, restore=True),
+    "lock": lambda ctx, user, found, reason: moderation.lock_post(ctx, user, found.post, reason, locked=True),
+    "unlock": lambda ctx, user, found, reason: moderation.lock_post(ctx, user, found.post, reason, locked=False),
+    "pin": lambda ctx, user, found, reason: moderation.pin_post(ctx, user, found.post, True, reason=reason),
+    "unpin": lambda ctx, user, found, reason: moderation.pin_post(ctx, user, found.post, False, reason=reason),
+    "ban": _ban,
+    "mute": _mute,
+}
+
+
+async def moderate(request: web.Request) -> web.StreamResponse:
+    """A moderator's action on a post or its author; the domain functions refuse anyone else (403)."""
+    user = require_user(request)
+    found = await visible_post(request, request.match_info["post_id"], removed_ok=True)
+    form = await read_form(request)
+    reason = text_field(form, "reason", MAX_REASON)
+    try:
+        await MOD_ACTIONS[request.match_info["action"]](request.app[keys.FEDERATION], user, found, reason)
+    except ActionError as exc:
+        raise http_error(exc) from None
+    raise see_other(_back(form.get("next"), found.post), "moderated")
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/threads/{post_id}", thread_page, name="thread")
+    r.add_post("/threads/{post_id}/reply", reply, name="thread_reply")
+    r.add_post("/threads/{post_id}/{action:like|unlike}", like, name="thread_like")
+    r.add_post("/threads/{post_id}/moderate/{action:" + "|".join(MOD_ACTIONS) + "}", moderate,
+               name="thread_moderate")
