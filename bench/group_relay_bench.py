@@ -46,7 +46,7 @@ from federation.signatures import (
 )
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
-from models.queues import Delivery
+from models.queues import Delivery, InboxItem, OutboundActivity
 
 AS = "https://www.w3.org/ns/activitystreams"
 PUBLIC = f"{AS}#Public"
@@ -56,6 +56,9 @@ MEMBER = "member"
 GRACE = 1.0  # seconds to keep listening after the last expected delivery, to catch duplicates
 BIND_ATTEMPTS = 3
 SETUP_TIMEOUT = 30.0
+# After the join, let the worker finish its passes and go idle: a wake-up that lands while a pass is
+# still running is lost and costs up to its 1 s poll (see docs/performance-groups-moderation.md).
+SETTLE = 2.0
 
 
 @dataclass(frozen=True)
@@ -271,28 +274,49 @@ def check(arrivals: Sequence[Arrival], group: Group, create: dict[str, Any], inb
     return ok and not others and not problems
 
 
-async def delivery_states(database_url: str) -> dict[str, int]:
+async def server_side(database_url: str, create_id: str, posted: datetime) -> dict[str, int]:
+    """When each stage happened by the rows' timestamps, relative to the POST; returns delivery states."""
     async with database_session(database_url):
-        rows = await Delivery.filter(activity__type="Announce").values_list("state", flat=True)
-    return dict(Counter(rows))
+        stored = await InboxItem.get(activity_id=create_id).values_list("created_at", flat=True)
+        relays = await OutboundActivity.filter(type="Announce").values_list("created_at", flat=True)
+        rows = await Delivery.filter(activity__type="Announce").values_list("state", "created_at")
+
+    def after(moment: datetime) -> str:
+        return f"{(moment - posted).total_seconds():.3f} s"
+
+    created = [at for _, at in rows]
+    say(f"  server side:        inbox row stored {after(stored)}, Announces recorded {after(min(relays))}, "
+        f"delivery rows created {after(min(created))} to {after(max(created))}")
+    return dict(Counter(state for state, _ in rows))
 
 
 # --- the run --------------------------------------------------------------------------------------
 
 
+@dataclass
+class Relay:
+    create: dict[str, Any]
+    posted: datetime  # wall clock at the POST, to compare with the rows' timestamps
+    answered: float  # seconds from the POST: the inbox's answer, the first and the last delivery
+    first: float
+    last: float
+    arrivals: list[Arrival]
+    cpu_lines: list[str]
+
+
 async def relay_once(args: argparse.Namespace, database_url: str, workdir: Path, receivers: Receivers,
-                     group: Group, base_url: str, member_pem: str) -> bool:
-    inboxes, expected = len(receivers.addresses), 2 * len(receivers.addresses)
+                     group: Group, base_url: str, member_pem: str) -> Relay:
+    expected, key_id = 2 * len(receivers.addresses), f"{receivers.member_uri}#main-key"
     async with moot_server(base_url, database_url, workdir, run_workers=True, extra_env=args.env) as moot:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
             say("the member joins (untimed)")
             await join(session, receivers, group, member_pem)
+            await asyncio.sleep(SETTLE)
             create = lemmy_page(receivers.member_uri, receivers.host(0), group)
             receivers.expect(expected)
-            say(f"timing: Create{{Page}} to {group.inbox}, until {expected:,} deliveries reach {inboxes} inboxes")
+            say(f"timing: Create{{Page}} to {group.inbox}, until {expected:,} deliveries have arrived")
             server_cpu, client_cpu, machine_cpu = moot.cpu_seconds(), time.process_time(), MachineCpu.now()
-            start = time.perf_counter()
-            key_id = f"{receivers.member_uri}#main-key"
+            posted, start = datetime.now(timezone.utc), time.perf_counter()
             status, text = await post_signed(session, group.inbox, create, key_id, member_pem)
             answered = time.perf_counter() - start
             if status != 202:
@@ -307,21 +331,26 @@ async def relay_once(args: argparse.Namespace, database_url: str, workdir: Path,
             client_used = time.process_time() - client_cpu
             await asyncio.sleep(GRACE)  # anything arriving now is a duplicate
     arrivals = list(receivers.arrivals)
-    first = min(a.at for a in arrivals) - start
+    server_used = None if server_cpu is None or server_after is None else server_after - server_cpu
+    machine = None if machine_cpu is None or machine_after is None else machine_after.since(machine_cpu)
+    return Relay(create, posted, answered, min(a.at for a in arrivals) - start, last, arrivals,
+                 cpu_report(last, server_used, client_used, machine))
+
+
+async def report(args: argparse.Namespace, database_url: str, group: Group, inboxes: int, relay: Relay) -> bool:
+    expected = 2 * inboxes
     say("results")
     say(f"  {args.followers:,} followers on {inboxes} inboxes; delivery concurrency "
         f"{args.env.get('MOOT_DELIVERY_CONCURRENCY', 'default (32)')}")
-    say(f"  inbox answered:     {answered * 1000:.1f} ms")
-    say(f"  first delivery:     {first:.3f} s after the POST")
-    say(f"  all delivered:      {last:.3f} s after the POST ({len(arrivals):,} deliveries incl. duplicates)")
-    say(f"  deliveries/s:       {expected / last:,.0f} (from the POST), {expected / (last - first):,.0f} "
-        f"(from the first delivery)")
-    server_used = None if server_cpu is None or server_after is None else server_after - server_cpu
-    machine = None if machine_cpu is None or machine_after is None else machine_after.since(machine_cpu)
-    for index, line in enumerate(cpu_report(last, server_used, client_used, machine)):
+    say(f"  inbox answered:     {relay.answered * 1000:.1f} ms")
+    say(f"  first delivery:     {relay.first:.3f} s after the POST")
+    say(f"  all delivered:      {relay.last:.3f} s after the POST ({len(relay.arrivals):,} received in all)")
+    say(f"  deliveries/s:       {expected / relay.last:,.0f} (from the POST), "
+        f"{expected / (relay.last - relay.first):,.0f} (from the first delivery)")
+    for index, line in enumerate(relay.cpu_lines):
         say(f"  {'CPU:' if index == 0 else '':20s}{line}")
-    passed = check(arrivals, group, create, inboxes, args.verify_sample)
-    states = await delivery_states(database_url)
+    passed = check(relay.arrivals, group, relay.create, inboxes, args.verify_sample)
+    states = await server_side(database_url, relay.create["id"], relay.posted)
     say(f"  Announce delivery rows in the database: {states}")
     return passed and states == {"done": expected}
 
@@ -344,9 +373,10 @@ async def run(args: argparse.Namespace) -> bool:
                     await asyncio.to_thread(run_cli, env, *cli_args, stdin=stdin)
                     say(f"  moot {' '.join(cli_args)}")
                 group = await populate(database_url, receivers, args.followers)
-                return await relay_once(args, database_url, workdir, receivers, group, base_url, member_pem)
+                relay = await relay_once(args, database_url, workdir, receivers, group, base_url, member_pem)
             finally:
                 await receivers.close()
+            return await report(args, database_url, group, len(receivers.addresses), relay)
 
 
 def positive(text: str) -> int:

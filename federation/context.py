@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from federation.urls import LocalUrls
 
+from federation.instance_settings import InstanceInfo, InstanceInfoCache
 from federation.policy.domains import PolicyCache
 from federation.policy.ratelimit import InboxLimits, RateLimiter
 from federation.policy.rules import RuleCache
@@ -51,6 +52,11 @@ class FederationContext:
     rules: RuleCache = field(default_factory=RuleCache)
     inbox_limits: InboxLimits = field(default_factory=inbox_limits)
     last_housekeeping: float = float("-inf")
+    # The name, description and rules, with an admin's run-time overrides over instance_name/description.
+    instance_info: InstanceInfoCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.instance_info = InstanceInfoCache(InstanceInfo(self.instance_name, self.instance_description))
 
     @property
     def urls(self) -> LocalUrls:

@@ -152,3 +152,31 @@ async def can_act_as(user: Actor, actor: Actor) -> bool:
     if user.id == actor.id:
         return True
     return await PageRole.filter(page=actor, user=user).exists()
+
+
+PAGE_OWNER = "owner"
+PAGE_ADMIN = "admin"
+
+
+class PageRoleError(LocalActorError):
+    """A change to a page's co-admins is refused; status is the HTTP status a page answers with."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def set_page_admin(page: Actor, owner: Actor, user: Actor, added: bool) -> None:
+    """The page's owner adds a local person as a co-admin (who may then post as the page), or removes one."""
+    if page.type != SERVICE or not page.is_local:
+        raise PageRoleError("only local pages have co-admins")
+    if not await PageRole.filter(page=page, user=owner, role=PAGE_OWNER).exists():
+        raise PageRoleError("only the page's owner can change its co-admins", status=403)
+    if user.id == owner.id:
+        raise PageRoleError("the owner manages the page already")
+    if added:
+        if user.type != PERSON or not user.is_local or user.deleted_at is not None:
+            raise PageRoleError("co-admins are people with an account on this server")
+        await PageRole.get_or_create(defaults={"role": PAGE_ADMIN}, page=page, user=user)
+    else:
+        await PageRole.filter(page=page, user=user, role=PAGE_ADMIN).delete()

@@ -151,8 +151,7 @@ def parse_handle(handle: str) -> tuple[str, str]:
 
 async def webfinger(ctx: "FederationContext", name: str, host: str) -> str:
     """The actor id that host's WebFinger gives for acct:name@host."""
-    scheme = "http" if ctx.allow_private_addresses and not host.endswith(".") and _looks_local(host) else "https"
-    url = f"{scheme}://{host}/.well-known/webfinger?resource={quote(f'acct:{name}@{host}')}"
+    url = f"{scheme_for(host, ctx.allow_private_addresses)}://{host}/.well-known/webfinger?resource={quote(f'acct:{name}@{host}')}"
     await refuse_suspended(ctx, url)
     _, jrd = await ctx.http.get_json(url, accept="application/jrd+json", content_types=JRD_TYPES)
     for link in jrd.get("links") or []:
@@ -162,6 +161,11 @@ async def webfinger(ctx: "FederationContext", name: str, host: str) -> str:
         if media_type in {"application/activity+json", "application/ld+json"} and isinstance(link.get("href"), str):
             return link["href"]
     raise ResolveError(f"WebFinger for {name}@{host} has no ActivityPub self link")
+
+
+def scheme_for(host: str, allow_private_addresses: bool) -> str:
+    """https, or http for a loopback host when private addresses are allowed (development and tests)."""
+    return "http" if allow_private_addresses and not host.endswith(".") and _looks_local(host) else "https"
 
 
 def _looks_local(host: str) -> bool:

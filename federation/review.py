@@ -53,7 +53,9 @@ async def _checked(moderator: Actor, held: HeldActivity) -> Actor | None:
     return await Actor.get(id=held.group_id) if held.group_id else None
 
 
-async def approve(ctx: "FederationContext", moderator: Actor, held: HeldActivity, *, trust: bool = False) -> None:
+async def approve(
+    ctx: "FederationContext", moderator: Actor, held: HeldActivity, *, trust: bool = False, reason: str = "",
+) -> None:
     group = await _checked(moderator, held)
     author = await Actor.get(id=held.actor_id)
     activity = held.activity
@@ -71,7 +73,7 @@ async def approve(ctx: "FederationContext", moderator: Actor, held: HeldActivity
         else:
             await _process_again(activity)
         await modlog.record("held.approved", moderator=moderator, target=held.activity_uri, group=group,
-                            public=False, trusted=trust or None)
+                            reason=reason, public=False, trusted=trust or None)
     ctx.wake()
 
 

@@ -10,19 +10,22 @@ from web.api.errors import json_errors
 from web.csrf import csrf_protect
 from web.error_pages import error_pages
 from web.i18n import load_catalogues
+from web.media import MAX_ATTACHMENTS
 from web.sessions import load_session
-from web.middleware import security_headers, use_app_database
+from web.middleware import fresh_instance_info, security_headers, use_app_database
 from web.routes import setup_routes
 from web.templating import make_environment
 
-# Inbox bodies are capped at 1 MiB by the inbox route itself; this is the ceiling for everything else.
+# Inbox bodies are capped at 1 MiB by the inbox route itself; this is the ceiling for everything else,
+# raised by room for a form with the most image uploads (each image is checked against its own limit).
 CLIENT_MAX_SIZE = 2 * 1024 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[use_app_database, security_headers, json_errors, load_session, error_pages, csrf_protect],
-        client_max_size=CLIENT_MAX_SIZE,
+        middlewares=[use_app_database, fresh_instance_info, security_headers, json_errors, load_session, error_pages,
+                     csrf_protect],
+        client_max_size=CLIENT_MAX_SIZE + MAX_ATTACHMENTS * settings.media_max_bytes,
     )
     app[keys.SETTINGS] = settings
     app[keys.TEMPLATES] = make_environment()

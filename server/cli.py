@@ -35,9 +35,8 @@ async def _admin_hint(settings: Settings) -> None:
     finally:
         await database.close_connections()
     if not has_admin:
-        print("No admin account yet. Create the first one with:")
-        print("    .venv/bin/moot user create NAME --admin")
-        print("then get an API token with:  .venv/bin/moot token create NAME")
+        print(f"No admin account yet. Open {settings.base_url}/setup in a browser to create the first one,")
+        print("or create it here with:  .venv/bin/moot user create NAME --admin")
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:

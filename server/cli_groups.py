@@ -5,8 +5,8 @@ import argparse
 import asyncio
 from typing import Any
 
-from federation import actions
 from federation.groups.admin import GroupSettings, create_group
+from federation.groups.membership import decide_join
 from federation.local_actors import LocalActorError
 from models.actors import Actor
 from models.follows import PENDING, Follow
@@ -77,7 +77,7 @@ def cmd_requests(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_decide(settings: Settings, args: argparse.Namespace) -> None:
     async def work(fed: Any) -> str:
         follow = await _pending(await _group(args.name), args.account)
-        await (actions.approve_follow if args.approve else actions.reject_follow)(fed, follow)
+        await decide_join(fed, None, follow, approve=args.approve)
         return follow.follower.uri
 
     uri = _run(settings, work)

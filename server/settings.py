@@ -34,6 +34,8 @@ class Settings:
     # Inbox rate limits: activities per second (a burst of 20 seconds' worth is allowed); 0 turns one off.
     inbox_rate_per_actor: float = 10.0
     inbox_rate_per_domain: float = 100.0
+    # The largest image file a person may upload (avatars, headers, attachments), in bytes.
+    media_max_bytes: int = 8 * 1024 * 1024
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,6 +67,7 @@ _ENV_NAMES = {
     "delivery_concurrency": "MOOT_DELIVERY_CONCURRENCY",
     "inbox_rate_per_actor": "MOOT_INBOX_RATE_PER_ACTOR",
     "inbox_rate_per_domain": "MOOT_INBOX_RATE_PER_DOMAIN",
+    "media_max_bytes": "MOOT_MEDIA_MAX_BYTES",
 }
 
 
@@ -93,6 +96,13 @@ def _parse_rate(name: str, raw: Any) -> float:
         raise SettingsError(f"{name} must be a number of activities per second (0 for no limit), got {raw!r}") from None
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _parse_positive(name: str, raw: Any) -> int:
+    value = _parse_int(name, raw)
+    if value <= 0:
+        raise SettingsError(f"{name} must be more than 0, got {raw!r}")
     return value
 
 
@@ -145,4 +155,6 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         delivery_concurrency=_parse_int(_ENV_NAMES["delivery_concurrency"], raw.get("delivery_concurrency", 32)),
         inbox_rate_per_actor=_parse_rate(_ENV_NAMES["inbox_rate_per_actor"], raw.get("inbox_rate_per_actor", 10)),
         inbox_rate_per_domain=_parse_rate(_ENV_NAMES["inbox_rate_per_domain"], raw.get("inbox_rate_per_domain", 100)),
+        media_max_bytes=_parse_positive(_ENV_NAMES["media_max_bytes"],
+                                        raw.get("media_max_bytes", Settings.media_max_bytes)),
     )

@@ -204,13 +204,17 @@ async def settle(*instances: MootInstance, max_rounds: int = 20) -> None:
 
 
 @pytest.fixture
-async def moot_factory(new_database: Callable[[], Awaitable[str]]) -> AsyncIterator[Callable[..., Awaitable[MootInstance]]]:
+async def moot_factory(
+    new_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[MootInstance]]]:
     instances: list[MootInstance] = []
 
     async def make(*, port: int | None = None, database_url: str | None = None, **overrides: Any) -> MootInstance:
         """A new instance; pass the port and database_url of a closed one to restart it."""
         port = port or unused_port()
-        options: dict[str, Any] = {"allow_private_addresses": True, "run_workers": False, **overrides}
+        # Each instance keeps its files (uploaded media) in the test's own directory.
+        options: dict[str, Any] = {"allow_private_addresses": True, "run_workers": False,
+                                   "data_dir": tmp_path / f"data-{port}", **overrides}
         settings = Settings(
             base_url=f"http://127.0.0.1:{port}",
             listen=f"127.0.0.1:{port}",

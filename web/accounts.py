@@ -11,8 +11,11 @@ from tortoise.transactions import in_transaction
 from federation import modlog
 from federation.instance_settings import get_setting, put_setting
 from federation.local_actors import LocalActorError, check_name, create_user
-from models.accounts import APPROVAL, APPROVED, INVITE, PENDING, REGISTRATION_MODES, REJECTED, Invite, RegistrationRequest
-from models.actors import Actor, LocalUser
+from models.accounts import (
+    APPROVAL, APPROVED, INVITE, PENDING, REGISTRATION_MODES, REJECTED, Invite, RegistrationRequest, WebSession,
+)
+from models.actors import Actor, ApiToken, LocalUser, PageRole
+from web.i18n import N_
 from web.passwords import check_password, hash_password, waste_time_like_a_check
 
 if TYPE_CHECKING:
@@ -37,11 +40,11 @@ async def registration_mode() -> str:
     return mode if mode in REGISTRATION_MODES else DEFAULT_REGISTRATION_MODE
 
 
-async def set_registration_mode(admin: Actor, mode: str) -> None:
+async def set_registration_mode(admin: Actor, mode: str, *, reason: str = "") -> None:
     if mode not in REGISTRATION_MODES:
         raise AccountError(f"registration mode must be one of {', '.join(REGISTRATION_MODES)}")
     await put_setting(REGISTRATION_MODE, mode)
-    await modlog.record("instance.registration_mode", moderator=admin, target=mode, public=False)
+    await modlog.record("instance.registration_mode", moderator=admin, target=mode, reason=reason, public=False)
 
 
 async def has_admin() -> bool:
@@ -50,7 +53,7 @@ async def has_admin() -> bool:
 
 def _password_hash(password: str, confirm: str) -> str:
     if password != confirm:
-        raise AccountError("The two passwords differ.")
+        raise AccountError(N_("The two passwords differ."))
     try:
         return hash_password(password)
     except ValueError as exc:
@@ -70,7 +73,7 @@ async def _free_name(name: str) -> str:
 
 async def create_first_admin(ctx: "FederationContext", name: str, password: str, confirm: str) -> Actor:
     if await has_admin():
-        raise AccountError("This server already has an admin.")
+        raise AccountError(N_("This server already has an admin."))
     name = await _free_name(name)
     return await create_user(ctx, name, password_hash=_password_hash(password, confirm), is_admin=True)
 
@@ -84,7 +87,7 @@ async def register(
     password_hash = _password_hash(password, confirm)
     if mode == APPROVAL and not invite_code:
         if not reason.strip():
-            raise AccountError("Tell the admins a little about why you want to join.")
+            raise AccountError(N_("Tell the admins a little about why you want to join."))
         await RegistrationRequest.create(username=name, email=email or None, reason=reason.strip()[:2000],
                                          password_hash=password_hash)
         return Registration(user=None, pending=True)
@@ -101,11 +104,11 @@ async def _redeem(code: str) -> None:
     invite = await Invite.filter(code=code).select_for_update().first() if code else None
     now = datetime.now(timezone.utc)
     if invite is None:
-        raise AccountError("This server takes new members by invitation; this invitation is not valid.")
+        raise AccountError(N_("This server takes new members by invitation; this invitation is not valid."))
     if invite.expires_at is not None and invite.expires_at < now:
-        raise AccountError("This invitation has expired. Ask for a new one.")
+        raise AccountError(N_("This invitation has expired. Ask for a new one."))
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
-        raise AccountError("This invitation has been used up. Ask for a new one.")
+        raise AccountError(N_("This invitation has been used up. Ask for a new one."))
     await Invite.filter(id=invite.id).update(uses=invite.uses + 1)
 
 
@@ -123,10 +126,12 @@ async def create_invite(admin: Actor, *, expires_at: datetime | None, max_uses: 
     return invite
 
 
-async def decide_registration(ctx: "FederationContext", admin: Actor, request_id: int, approve: bool) -> Actor | None:
+async def decide_registration(
+    ctx: "FederationContext", admin: Actor, request_id: int, approve: bool, *, reason: str = "",
+) -> Actor | None:
     pending = await RegistrationRequest.filter(id=request_id, state=PENDING).first()
     if pending is None:
-        raise AccountError("That request was already decided.")
+        raise AccountError(N_("That request was already decided."))
     now = datetime.now(timezone.utc)
     user = None
     async with in_transaction():
@@ -136,7 +141,7 @@ async def decide_registration(ctx: "FederationContext", admin: Actor, request_id
                 await LocalUser.filter(actor=user).update(email=pending.email)
         await RegistrationRequest.filter(id=pending.id).update(state=APPROVED if approve else REJECTED, decided_at=now)
         await modlog.record("registration.approved" if approve else "registration.rejected", moderator=admin,
-                            target=pending.username, public=False)
+                            target=pending.username, reason=reason, public=False)
     return user
 
 
@@ -148,3 +153,53 @@ async def authenticate(name: str, password: str) -> Actor | None:
         return None
     return account.actor if check_password(account.password_hash, password) else None
 
+
+
+# --- admins acting on accounts ----------------------------------------------------------------
+
+
+async def _local_account(admin: Actor, user: Actor) -> LocalUser:
+    if admin.id == user.id:
+        raise AccountError(N_("Admins cannot do this to their own account."))
+    account = await LocalUser.filter(actor=user).first()
+    if account is None:
+        raise AccountError(N_("That is not a local account."))
+    return account
+
+
+async def suspend_user(admin: Actor, user: Actor, *, reason: str = "") -> None:
+    """Suspend an account: it cannot sign in, and its browser sessions and API tokens stop working at once,
+    with the tokens of pages only it runs (a page with co-admins keeps its tokens: they may hold them)."""
+    account = await _local_account(admin, user)
+    if account.suspended_at is not None:
+        raise AccountError(N_("That account is already suspended."))
+    now = datetime.now(timezone.utc)
+    page_ids = await PageRole.filter(user=user).values_list("page_id", flat=True)
+    own_pages = [page_id for page_id in page_ids if await PageRole.filter(page_id=page_id).count() == 1]
+    async with in_transaction():
+        await LocalUser.filter(id=account.id).update(suspended_at=now)
+        await WebSession.filter(user=user, revoked_at=None).update(revoked_at=now)
+        await ApiToken.filter(actor_id__in=[user.id, *own_pages]).delete()
+        await modlog.record("user.suspended", moderator=admin, target=user.uri, reason=reason, public=False)
+
+
+async def unsuspend_user(admin: Actor, user: Actor, *, reason: str = "") -> None:
+    """Lift a suspension; the person signs in again (their old sessions and tokens stay revoked)."""
+    account = await _local_account(admin, user)
+    if account.suspended_at is None:
+        raise AccountError(N_("That account is not suspended."))
+    async with in_transaction():
+        await LocalUser.filter(id=account.id).update(suspended_at=None)
+        await modlog.record("user.unsuspended", moderator=admin, target=user.uri, reason=reason, public=False)
+
+
+async def set_admin(admin: Actor, user: Actor, is_admin: bool, *, reason: str = "") -> None:
+    """Promote an account to admin, or demote it (never one's own, so an instance keeps its admin)."""
+    account = await _local_account(admin, user)
+    if account.is_admin == is_admin:
+        raise AccountError(N_("That account is already an admin.") if is_admin
+                           else N_("That account is not an admin."))
+    async with in_transaction():
+        await LocalUser.filter(id=account.id).update(is_admin=is_admin)
+        await modlog.record("user.promoted" if is_admin else "user.demoted", moderator=admin, target=user.uri,
+                            reason=reason, public=False)

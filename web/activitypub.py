@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 from aiohttp import web
-from tortoise.expressions import RawSQL
 
 from federation import render
 from federation.authenticate import AuthError, signed_fetcher
 from federation.groups.access import can_fetch
 from federation.vocab import APPLICATION, OBJECT_CONTEXT
 from models.actors import Actor
-from models.follows import ACCEPTED, Follow
 from models.posts import Post
 from models.queues import OutboundActivity
 from server import keys
 from web import collections
 from web.negotiation import activity_response, page_number, wants_activity_json
+from web.pages.community_groups import group_page
+from web.pages.community_profiles import profile_page
 from web.templating import render_page
 
 ACTOR_TYPES_BY_PATH = {"users": "Person", "pages": "Service", "groups": "Group"}
@@ -51,23 +51,8 @@ async def actor_document(request: web.Request) -> web.StreamResponse:
     if wants_activity_json(request):
         return activity_response(render.render_actor(actor, request.app[keys.FEDERATION].urls))
     if actor.type == "Group":
-        return await _group_page(request, actor)
-    return await _profile_page(request, actor)
-
-
-async def _group_page(request: web.Request, group: Actor) -> web.StreamResponse:
-    posts = []
-    if not group.manually_approves:
-        posts = (
-            await Post.filter(group=group, deleted_at=None, removed_at=None, in_reply_to_uri=None)
-            # Pinned first on every engine (PostgreSQL sorts NULLs first in a descending order).
-            .annotate(is_pinned=RawSQL("CASE WHEN pinned_at IS NULL THEN 0 ELSE 1 END"))
-            .order_by("-is_pinned", "-pinned_at", "-published")
-            .limit(20)
-            .prefetch_related("author")
-        )
-    members = await Follow.filter(target=group, state=ACCEPTED).count()
-    return render_page(request, "group.html", group=group, posts=posts, members=members)
+        return await group_page(request, actor)
+    return await profile_page(request, actor)
 
 
 async def profile(request: web.Request) -> web.StreamResponse:
@@ -76,17 +61,7 @@ async def profile(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text="no such profile")
     if wants_activity_json(request):
         raise web.HTTPFound(actor.uri)
-    return await _profile_page(request, actor)
-
-
-async def _profile_page(request: web.Request, actor: Actor) -> web.StreamResponse:
-    posts = (
-        await Post.filter(author=actor, deleted_at=None, visibility="public", in_reply_to_uri=None)
-        .order_by("-published")
-        .limit(20)
-    )
-    followers = await Follow.filter(target=actor, state=ACCEPTED).count()
-    return render_page(request, "actor.html", actor=actor, posts=posts, followers=followers)
+    return await profile_page(request, actor)
 
 
 async def instance_actor(request: web.Request) -> web.StreamResponse:
@@ -147,6 +122,6 @@ async def activity_object(request: web.Request) -> web.StreamResponse:
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    settings = request.app[keys.SETTINGS]
     pages = await Actor.filter(type="Service", is_local=True, deleted_at=None, discoverable=True).order_by("local_name").limit(100)
-    return render_page(request, "home.html", pages=pages, description=settings.instance_description)
+    description = request.app[keys.FEDERATION].instance_info.current.description
+    return render_page(request, "home.html", pages=pages, description=description)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from server import keys
 from web import request_keys as rk
+from web.i18n import N_
 
 CSRF_COOKIE = "moot_csrf"
 CSRF_FIELD = "csrf_token"
@@ -41,8 +42,8 @@ async def csrf_protect(request: web.Request, handler: Handler) -> web.StreamResp
                                                                  "multipart/form-data") else {}
         sent = str(form.get(CSRF_FIELD, "")) or request.headers.get("X-CSRF-Token", "")
         if not cookie or not sent or not hmac.compare_digest(cookie, sent):
-            raise web.HTTPForbidden(text="The form expired or came from another site. Go back, reload the page "
-                                         "and try again.")
+            raise web.HTTPForbidden(text=N_("The form expired or came from another site. Go back, reload the page "
+                                            "and try again."))
     response = await handler(request)
     if request.get(rk.CSRF_NEW):
         response.set_cookie(CSRF_COOKIE, request[rk.CSRF_TOKEN], httponly=True, samesite="Lax",

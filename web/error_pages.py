@@ -7,6 +7,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from web.api.errors import wants_json_errors
+from web.i18n import N_
 from web.negotiation import wants_activity_json
 from web.templating import gettext, render_page
 
@@ -14,14 +15,15 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 TITLES = {
-    400: "This request cannot be handled",
-    403: "You cannot do that here",
-    404: "Page not found",
-    405: "This page does not take that",
-    413: "That is too large",
-    429: "Slow down",
-    500: "Something went wrong",
+    400: N_("This request cannot be handled"),
+    403: N_("You cannot do that here"),
+    404: N_("Page not found"),
+    405: N_("This page does not take that"),
+    413: N_("That is too large"),
+    429: N_("Slow down"),
+    500: N_("Something went wrong"),
 }
+NOT_HERE = N_("The page you asked for is not here.")
 
 
 def _page(request: web.Request, status: int, message: str) -> web.Response:
@@ -38,7 +40,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        default = "The page you asked for is not here." if exc.status == 404 else exc.reason
+        default = NOT_HERE if exc.status == 404 else exc.reason
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else default
         response = _page(request, exc.status, gettext(request, message))
         for name in ("Retry-After", "Allow"):

@@ -15,6 +15,11 @@ DEFAULT_LOCALE = "en"
 LOCALE_COOKIE = "moot_lang"
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction (babel.cfg); it is translated with gettext(request, ...) where it is shown."""
+    return message
+
+
 def load_catalogues(directory: Path = TRANSLATIONS_DIR) -> dict[str, NullTranslations]:
     """{locale: translations}; English is the source language and needs no catalogue."""
     catalogues: dict[str, NullTranslations] = {DEFAULT_LOCALE: NullTranslations()}

@@ -1,4 +1,4 @@
-"""Request middlewares: the app's database for each request, and security headers."""
+"""Request middlewares: the app's database for each request, the instance's settings, and security headers."""
 from __future__ import annotations
 
 from typing import Awaitable, Callable
@@ -14,6 +14,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def use_app_database(request: web.Request, handler: Handler) -> web.StreamResponse:
     activate(request.app[keys.DATABASE])
+    return await handler(request)
+
+
+@web.middleware
+async def fresh_instance_info(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Pages render synchronously with the cached name, description and rules: refresh them when stale."""
+    await request.app[keys.FEDERATION].instance_info.get()
     return await handler(request)
 
 

@@ -14,3 +14,5 @@ ACCOUNT = web.RequestKey("account", Optional[LocalUser])
 CSRF_TOKEN = web.RequestKey("csrf_token", str)
 CSRF_NEW = web.RequestKey("csrf_new", bool)
 LOCALE = web.RequestKey("locale", str)
+# True when the signed-in user is an admin or moderates a group: the nav then links to /moderation.
+MODERATES = web.RequestKey("moderates", bool)

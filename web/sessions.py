@@ -10,6 +10,7 @@ from aiohttp import web
 
 from models.accounts import WebSession
 from models.actors import Actor, LocalUser
+from models.groups import GroupRole
 from server import keys
 from web import request_keys as rk
 
@@ -50,6 +51,7 @@ async def load_session(request: web.Request, handler: Handler) -> web.StreamResp
     request[rk.USER] = None
     request[rk.SESSION] = None
     request[rk.ACCOUNT] = None
+    request[rk.MODERATES] = False
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         session = await WebSession.filter(token_hash=_hash(token), revoked_at=None).prefetch_related("user").first()
@@ -58,6 +60,8 @@ async def load_session(request: web.Request, handler: Handler) -> web.StreamResp
             account = await LocalUser.filter(actor_id=session.user_id).first()
             if account is not None and account.suspended_at is None and session.user.deleted_at is None:
                 request[rk.USER], request[rk.SESSION], request[rk.ACCOUNT] = session.user, session, account
+                request[rk.MODERATES] = account.is_admin or await GroupRole.filter(
+                    actor_id=session.user_id, group__is_local=True, group__deleted_at=None).exists()
                 if session.last_seen_at is None or now - session.last_seen_at > TOUCH_INTERVAL:
                     await WebSession.filter(id=session.id).update(last_seen_at=now)
     return await handler(request)

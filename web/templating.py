@@ -41,15 +41,19 @@ def gettext(request: web.Request, message: str, **variables: Any) -> str:
 
 def render_page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     settings = request.app[keys.SETTINGS]
+    info = request.app[keys.FEDERATION].instance_info.current
     env: jinja2.Environment = request.app[keys.TEMPLATES]
     locale = request_locale(request)
     # Rendering is synchronous, so installing this request's catalogue cannot race with another request.
     env.install_gettext_translations(request.app[keys.TRANSLATIONS][locale], newstyle=True)  # type: ignore[attr-defined]
     html = env.get_template(template).render(
-        instance_name=settings.instance_name,
+        instance_name=info.name,
+        instance_description=info.description,
+        instance_rules=info.rules,
         base_url=settings.base_url,
         user=request.get(rk.USER),
         account=request.get(rk.ACCOUNT),
+        moderates=request.get(rk.MODERATES, False),
         csrf_field=CSRF_FIELD,
         csrf_token=token_for(request),
         locale=locale,

@@ -51,9 +51,8 @@ async def nodeinfo_document(request: web.Request) -> web.Response:
     if version not in nodeinfo.SCHEMAS:
         raise web.HTTPNotFound(text=f"NodeInfo {version} is not served; try 2.0 or 2.1")
     fed = request.app[keys.FEDERATION]
-    doc = nodeinfo.render_nodeinfo(
-        version, fed.software_version, fed.instance_name, fed.instance_description, await nodeinfo.usage()
-    )
+    info = await fed.instance_info.get()
+    doc = nodeinfo.render_nodeinfo(version, fed.software_version, info.name, info.description, await nodeinfo.usage())
     profile = nodeinfo.SCHEMAS[version]
     response = web.json_response(doc, content_type="application/json")
     response.headers["Content-Type"] = f'application/json; profile="{profile}#"'

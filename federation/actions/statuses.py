@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from federation.context import FederationContext
 
 MAX_STATUS_LENGTH = 5000
+MAX_ATTACHMENTS = 4
 
 
 class ActionError(Exception):
@@ -46,6 +47,8 @@ class StatusInput:
     # A post into a group: given directly, or found from a mentioned group or the thread.
     group: Actor | None = None
     title: str | None = None
+    # Already-built attachment documents ({"type": "Image", "mediaType", "url", "name", "width", "height"}).
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 def group_addressing(group: Actor, followers_url: str, mentioned: list[str]) -> tuple[list[str], list[str]]:
@@ -67,8 +70,10 @@ def addressing(visibility: str, followers_url: str, mentioned: list[str]) -> tup
 
 
 def _validate(data: StatusInput) -> None:
-    if not data.text.strip():
+    if not data.text.strip() and not data.attachments:
         raise ActionError("status text is empty")
+    if len(data.attachments) > MAX_ATTACHMENTS:
+        raise ActionError(f"a status can have at most {MAX_ATTACHMENTS} attachments")
     if len(data.text) > MAX_STATUS_LENGTH:
         raise ActionError(f"status text is longer than {MAX_STATUS_LENGTH} characters")
     if data.visibility not in VISIBILITIES:
@@ -189,6 +194,7 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
         to=to,
         cc=cc,
         tags=tags,
+        attachments=[dict(item) for item in data.attachments],
         group=group if admitted else None,
         published=datetime.now(timezone.utc),
     )

@@ -32,12 +32,17 @@ class GroupSettings:
     discoverable: bool = True
 
 
+def rule_lines(rules: str) -> list[str]:
+    """The rules, one a line, without the bullets or numbers people type."""
+    return [line.strip().lstrip("-*0123456789. ").strip() for line in rules.splitlines() if line.strip()]
+
+
 def summary_html(description: str, rules: str) -> str:
     """The actor's summary: the description, then the rules as a numbered list."""
     parts = [render_text(description, mention_urls={}, tag_url=lambda tag: "#")] if description.strip() else []
-    rule_lines = [line.strip().lstrip("-*0123456789. ").strip() for line in rules.splitlines() if line.strip()]
-    if rule_lines:
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in rule_lines)
+    lines = rule_lines(rules)
+    if lines:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
         parts.append(f"<h3>Rules</h3><ol>{items}</ol>")
     return "".join(parts)
 

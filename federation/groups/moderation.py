@@ -134,7 +134,9 @@ async def lock_post(ctx: "FederationContext", moderator: Actor, post: Post, reas
     ctx.wake()
 
 
-async def pin_post(ctx: "FederationContext", moderator: Actor, post: Post, pinned: bool = True) -> None:
+async def pin_post(
+    ctx: "FederationContext", moderator: Actor, post: Post, pinned: bool = True, reason: str = ""
+) -> None:
     group = await _post_in_group(post)
     await _require_moderator(group, moderator)
     async with in_transaction():
@@ -142,7 +144,7 @@ async def pin_post(ctx: "FederationContext", moderator: Actor, post: Post, pinne
         await _moderator_activity(ctx, group, moderator, "Add" if pinned else "Remove", post.uri,
                                   target=group.featured_url)
         await modlog.record("post.pinned" if pinned else "post.unpinned", moderator=moderator, target=post.uri,
-                            group=group)
+                            group=group, reason=reason)
     ctx.wake()
 
 

@@ -84,20 +84,20 @@ async def _cut_off(domain: str) -> None:
     )
 
 
-async def remove_domain_policy(ctx: "FederationContext", admin: Actor | None, domain: str) -> bool:
+async def remove_domain_policy(ctx: "FederationContext", admin: Actor | None, domain: str, *, reason: str = "") -> bool:
     host = check_domain(domain)
     removed = await DomainPolicy.filter(domain=host).delete()
     if removed:
-        await modlog.record("domain.cleared", moderator=admin, target=host)
+        await modlog.record("domain.cleared", moderator=admin, target=host, reason=reason)
     ctx.policies.invalidate()
     return bool(removed)
 
 
-async def set_federation_mode(ctx: "FederationContext", admin: Actor | None, mode: str) -> None:
+async def set_federation_mode(ctx: "FederationContext", admin: Actor | None, mode: str, *, reason: str = "") -> None:
     if mode not in ("blocklist", "allowlist"):
         raise PolicyError("the federation mode is blocklist or allowlist")
     await put_setting(FEDERATION_MODE, mode)
-    await modlog.record("instance.federation_mode", moderator=admin, target=mode)
+    await modlog.record("instance.federation_mode", moderator=admin, target=mode, reason=reason)
     ctx.policies.invalidate()
 
 
@@ -120,10 +120,10 @@ async def set_actor_policy(
     return row
 
 
-async def remove_actor_policy(ctx: "FederationContext", admin: Actor | None, actor: Actor) -> bool:
+async def remove_actor_policy(ctx: "FederationContext", admin: Actor | None, actor: Actor, *, reason: str = "") -> bool:
     removed = await ActorPolicy.filter(actor=actor).delete()
     if removed:
-        await modlog.record("actor.cleared", moderator=admin, target=actor.uri)
+        await modlog.record("actor.cleared", moderator=admin, target=actor.uri, reason=reason)
     ctx.policies.invalidate()
     return bool(removed)
 

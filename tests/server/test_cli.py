@@ -78,6 +78,7 @@ def test_serve_starts_and_answers(tmp_path: Path) -> None:
         process.terminate()
         output = process.communicate(timeout=10)[0]
     assert "No admin account yet" in output and "moot user create" in output
+    assert f"Open http://127.0.0.1:{port}/setup in a browser" in output
 
 
 def _wait_for(url: str, process: subprocess.Popen[str], timeout: float = 20) -> str:

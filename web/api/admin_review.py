@@ -8,7 +8,8 @@ from aiohttp import web
 from federation import review
 from federation.actions import ActionError
 from federation.groups.access import is_moderator
-from federation.policy.rules import RuleError, validate
+from federation.policy import rule_admin
+from federation.policy.rules import RuleError
 from federation.reports import close_report, create_report
 from models.actors import Actor
 from models.groups import HELD, HeldActivity
@@ -61,16 +62,20 @@ async def decide_held(request: web.Request) -> web.Response:
 # --- content rules -----------------------------------------------------------------------------
 
 
-async def _rule_scope(request: web.Request) -> Actor | None:
-    """Instance rules for admins; /groups/{id}/rules for that group's moderators."""
+async def _scope(request: web.Request) -> tuple[Actor, Actor | None]:
+    """(actor, None) for admins on instance paths; (actor, group) on /groups/{id}/... for its moderators."""
     if "group_id" not in request.match_info:
-        await require_admin(request)
-        return None
+        return await require_admin(request), None
     actor = await require_actor(request)
     group = await group_from_path(request)
     if not group.is_local or not await is_moderator(group, actor):
         raise web.HTTPForbidden(text="only the group's moderators manage its rules")
-    return group
+    return actor, group
+
+
+async def _rule_scope(request: web.Request) -> Actor | None:
+    """Instance rules for admins; /groups/{id}/rules for that group's moderators."""
+    return (await _scope(request))[1]
 
 
 async def list_rules(request: web.Request) -> web.Response:
@@ -80,30 +85,26 @@ async def list_rules(request: web.Request) -> web.Response:
 
 
 async def add_rule(request: web.Request) -> web.Response:
-    group = await _rule_scope(request)
+    actor, group = await _scope(request)
     params = await read_params(request)
-    pattern, is_regex = str(params.get("pattern") or ""), as_bool(params.get("is_regex", False))
-    action = str(params.get("action") or "")
-    raw_targets: Any = params.get("targets") or ["text"]
-    targets = raw_targets.split(",") if isinstance(raw_targets, str) else list(raw_targets)
     try:
-        targets = validate(pattern, is_regex, action, [str(t).strip() for t in targets])
+        row = await rule_admin.add_rule(
+            request.app[keys.FEDERATION], actor, group, pattern=str(params.get("pattern") or ""),
+            is_regex=as_bool(params.get("is_regex", False)), action=str(params.get("action") or ""),
+            targets=rule_admin.parse_targets(params.get("targets")), note=str(params.get("note") or ""),
+            reason=str(params.get("reason") or ""),
+        )
     except RuleError as exc:
         raise web.HTTPUnprocessableEntity(text=str(exc)) from None
-    row = await ContentRule.create(group=group, pattern=pattern, is_regex=is_regex, action=action, targets=targets,
-                                   note=str(params.get("note") or ""))
-    request.app[keys.FEDERATION].rules.invalidate()
     return web.json_response(content_rule(row), status=201)
 
 
 async def remove_rule(request: web.Request) -> web.Response:
-    group = await _rule_scope(request)
+    actor, group = await _scope(request)
     rule_id = int_id(request.match_info["rule_id"], "rule")
-    deleted = await ContentRule.filter(id=rule_id, group=group).delete() if group else \
-        await ContentRule.filter(id=rule_id).delete()
-    if not deleted:
+    if not await rule_admin.remove_rule(request.app[keys.FEDERATION], actor, group, rule_id,
+                                        reason=request.query.get("reason", "")):
         raise web.HTTPNotFound(text="no such rule")
-    request.app[keys.FEDERATION].rules.invalidate()
     return web.json_response({"id": str(rule_id), "deleted": True})
 
 

@@ -17,9 +17,9 @@ from web.api.auth import optional_actor, require_actor
 from web.api.group_lookup import group_from_path, http_error, post_from_path
 from web.api.group_serializers import post as serialize_post
 from web.api.params import read_params
+from web.threads import ThreadNode, reply_tree
 
 PAGE_SIZE = 20
-MAX_THREAD_POSTS = 500
 
 
 async def _readable(group: Actor, viewer: Actor | None) -> None:
@@ -83,21 +83,9 @@ async def thread(request: web.Request) -> web.Response:
 
 
 async def _replies(root: Post) -> list[dict[str, Any]]:
-    """Nested replies, breadth-first from the root, oldest first at each level."""
-    children: dict[int, list[Post]] = {}
-    frontier, seen = [root.id], 0
-    while frontier and seen < MAX_THREAD_POSTS:
-        level = await Post.filter(in_reply_to_id__in=frontier, deleted_at=None).order_by("published", "id")
-        for reply in level:
-            children.setdefault(reply.in_reply_to_id, []).append(reply)  # type: ignore[arg-type]
-        seen += len(level)
-        frontier = [reply.id for reply in level]
+    """Nested replies as JSON (web.threads gathers them, the thread page shares it)."""
 
-    async def tree(post_id: int) -> list[dict[str, Any]]:
-        return [
-            await serialize_post(reply, await tree(reply.id))
-            for reply in children.get(post_id, [])
-            if reply.removed_at is None
-        ]
+    async def serialize(nodes: list[ThreadNode]) -> list[dict[str, Any]]:
+        return [await serialize_post(node.post, await serialize(node.replies)) for node in nodes]
 
-    return await tree(root.id)
+    return await serialize(await reply_tree(root))

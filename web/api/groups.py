@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation import actions, modlog
+from federation import actions
 from federation.groups import moderation
 from federation.groups.access import is_moderator
 from federation.groups.admin import GroupSettings, create_group, update_group
+from federation.groups.membership import decide_join
 from federation.local_actors import LocalActorError
 from federation.actions import ActionError
 from models.actors import Actor
@@ -104,11 +105,12 @@ async def decide_request(request: web.Request) -> web.Response:
     follow = await Follow.filter(target=group, follower=account, state=PENDING).first()
     if follow is None:
         raise web.HTTPNotFound(text="no pending join request from that account")
-    fed = request.app[keys.FEDERATION]
-    approve = request.match_info["decision"] == "approve"
-    await (actions.approve_follow if approve else actions.reject_follow)(fed, follow)
-    await modlog.record("join.approved" if approve else "join.rejected", moderator=moderator, target=account.uri,
-                        group=group, public=False)
+    reason = str((await read_params(request)).get("reason") or "")
+    try:
+        await decide_join(request.app[keys.FEDERATION], moderator, follow,
+                          approve=request.match_info["decision"] == "approve", reason=reason)
+    except ActionError as exc:
+        raise http_error(exc) from None
     return web.json_response(await _membership(account, group))
 
 

@@ -8,6 +8,7 @@ from federation.render import iso
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.posts import ANNOUNCE, LIKE, Interaction, Post
+from web.media import status_media_json
 
 
 async def account(actor: Actor) -> dict[str, Any]:
@@ -71,7 +72,7 @@ async def status(post: Post) -> dict[str, Any]:
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href")} for tag in post.tags or [] if tag.get("type") == "Hashtag"
         ],
-        "media_attachments": [],
+        "media_attachments": await status_media_json(post),
         "emojis": [],
         "reblog": None,
         "poll": None,

@@ -11,6 +11,7 @@ from server import keys
 from web.api.auth import optional_actor, require_actor
 from web.api.params import as_bool, int_id, read_params
 from web.api.serializers import status as serialize_status
+from web.media import MediaError, attachments_for_ids, link_to_post
 
 
 def _status_exception(status: int, message: str) -> web.HTTPException:
@@ -36,6 +37,11 @@ async def create(request: web.Request) -> web.Response:
         parent = await Post.filter(id=int_id(str(params["in_reply_to_id"]), "status"), deleted_at=None).first()
         if parent is None:
             raise web.HTTPNotFound(text="the status to reply to does not exist")
+    try:
+        media_ids = await _media_ids(request, params)
+        media, attachments = await attachments_for_ids(actor, media_ids, request.app[keys.FEDERATION].base_url)
+    except MediaError as exc:
+        raise web.HTTPUnprocessableEntity(text=str(exc)) from None
     data = StatusInput(
         text=str(params.get("status", "")),
         visibility=str(params.get("visibility") or "public"),
@@ -43,12 +49,26 @@ async def create(request: web.Request) -> web.Response:
         spoiler_text=str(params.get("spoiler_text") or ""),
         sensitive=as_bool(params.get("sensitive", False)),
         language=str(params["language"]) if params.get("language") else None,
+        attachments=attachments,
     )
     try:
         post = await actions.create_status(request.app[keys.FEDERATION], actor, data)
     except ActionError as exc:
         raise _status_exception(exc.status, str(exc)) from None
+    await link_to_post(post, media)
     return web.json_response(await serialize_status(post))
+
+
+async def _media_ids(request: web.Request, params: dict) -> list[str]:
+    """`media_ids` as a JSON list, or repeated `media_ids[]` form or query fields, as Mastodon clients send it."""
+    value = params.get("media_ids", params.get("media_ids[]"))
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    ids = request.query.getall("media_ids[]", []) + request.query.getall("media_ids", [])
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        ids += form.getall("media_ids[]", []) + form.getall("media_ids", [])
+    return [str(item) for item in ids]
 
 
 async def show(request: web.Request) -> web.Response:

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from federation.actions.profile import update_profile
 from federation.content import html_to_text, render_text
 from federation.policy.ratelimit import RateLimiter
 from models.accounts import WebSession
@@ -14,6 +15,7 @@ from web import request_keys as rk
 from web.accounts import (
     AccountError, authenticate, create_first_admin, has_admin, register, registration_mode, valid_invite,
 )
+from web.media import MediaError, error_text, profile_media_from_form
 from web.sessions import end_session, require_user, start_session
 from web.templating import gettext, render_page, safe_next
 
@@ -107,19 +109,30 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     account = request[rk.ACCOUNT]
     assert account is not None
-    saved = ""
+    saved = media_error = ""
     if request.method == "POST":
         form = await request.post()
+        before = (user.display_name, user.summary, user.icon_url, user.image_url)
         user.display_name = str(form.get("display_name", "")).strip()[:100] or None
         user.summary = _bio_html(str(form.get("bio", "")))
-        await user.save(update_fields=["display_name", "summary"])
-        locale = str(form.get("locale", ""))
-        if locale in request.app[keys.TRANSLATIONS]:
-            await LocalUser.filter(id=account.id).update(locale=locale)
-        saved = gettext(request, "Saved.")
+        try:
+            for attribute, url in (await profile_media_from_form(request, user, form)).items():
+                setattr(user, attribute, url)
+        except MediaError as exc:
+            media_error = error_text(request, exc)
+        else:
+            if (user.display_name, user.summary, user.icon_url, user.image_url) != before:
+                # Saves the profile and sends Update{Person} to followers.
+                await update_profile(request.app[keys.FEDERATION], user,
+                                     ["display_name", "summary", "icon_url", "image_url"])
+            locale = str(form.get("locale", ""))
+            if locale in request.app[keys.TRANSLATIONS]:
+                await LocalUser.filter(id=account.id).update(locale=locale)
+            saved = gettext(request, "Saved.")
     sessions = await WebSession.filter(user=user, revoked_at=None).order_by("-created_at")
     return render_page(request, "accounts/settings.html", flash=saved, sessions=sessions,
-                       current_session=request[rk.SESSION], bio=_bio_text(user))
+                       current_session=request[rk.SESSION], bio=_bio_text(user), media_error=media_error,
+                       status=422 if media_error else 200)
 
 
 async def revoke_session(request: web.Request) -> web.StreamResponse:

@@ -1,0 +1,131 @@
+"""A group's moderation queue: join requests, held posts, reports, content rules and the group's modlog."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from federation.actions import ActionError
+from federation.groups.access import is_moderator
+from federation.groups.membership import decide_join, pending_requests
+from federation.policy import rule_admin
+from federation.policy.rules import RuleError
+from models.actors import Actor
+from models.follows import PENDING, Follow
+from models.groups import HELD, HeldActivity
+from models.moderation import OPEN, RULE_ACTIONS, RULE_TARGETS, ContentRule, Report
+from server import keys
+from web.pages.moderation_common import (
+    PAGE_SIZE, DecisionFailed, add_rule_from_form, decide_held, decide_report, done, flash, held_views, int_path,
+    modlog_rows, posted_values, read_form, reason_of, report_views,
+)
+from web.sessions import require_user
+from web.templating import gettext, render_page
+
+
+async def _moderated_group(request: web.Request) -> tuple[Actor, Actor]:
+    """(moderator, group) for the group named in the path; 403 for anyone but its moderators."""
+    user = require_user(request)
+    group = await Actor.filter(type="Group", is_local=True, deleted_at=None,
+                               group_name=request.match_info["name"].lower()).first()
+    if group is None:
+        raise web.HTTPNotFound(text=gettext(request, "There is no group by that name here."))
+    if not await is_moderator(group, user):
+        raise web.HTTPForbidden(text=gettext(request, "Only this group's moderators see its queue."))
+    return user, group
+
+
+def queue_path(group: Actor) -> str:
+    return f"/moderation/groups/{group.group_name}"
+
+
+async def _queue_page(
+    request: web.Request, group: Actor, *, error: str = "", status: int = 200,
+    forms: dict[str, dict[str, object]] | None = None,
+) -> web.Response:
+    held = await HeldActivity.filter(group=group, state=HELD).order_by("id").limit(PAGE_SIZE)
+    reports = await Report.filter(group=group, state=OPEN).order_by("id").limit(PAGE_SIZE)
+    log, next_url = await modlog_rows(request, group=group)
+    return render_page(
+        request, "moderation/group.html", status=status, group=group, path=queue_path(group),
+        requests=await pending_requests(group), held=await held_views(list(held)),
+        reports=await report_views(list(reports)), rules=await ContentRule.filter(group=group).order_by("id"),
+        log=log, next_url=next_url, flash=flash(request), error=error, rule_actions=RULE_ACTIONS,
+        rule_targets=RULE_TARGETS, forms=forms or {},
+    )
+
+
+async def group_queue(request: web.Request) -> web.StreamResponse:
+    _, group = await _moderated_group(request)
+    return await _queue_page(request, group)
+
+
+async def decide_request(request: web.Request) -> web.StreamResponse:
+    moderator, group = await _moderated_group(request)
+    form = await read_form(request)
+    follow = await Follow.filter(id=int_path(request, "follow_id"), target=group, state=PENDING).first()
+    if follow is None:
+        return await _queue_page(request, group, status=409,
+                                 error=gettext(request, "That join request was already decided or withdrawn."))
+    approve = form.get("decision") == "approve"
+    if not approve and form.get("decision") != "reject":
+        return await _queue_page(request, group, status=422, error=gettext(request, "Choose approve or reject."))
+    try:
+        await decide_join(request.app[keys.FEDERATION], moderator, follow, approve=approve, reason=reason_of(form))
+    except ActionError as exc:
+        return await _queue_page(request, group, status=exc.status, error=gettext(request, str(exc)))
+    raise done(queue_path(group), "join-approved" if approve else "join-rejected")
+
+
+async def decide_held_item(request: web.Request) -> web.StreamResponse:
+    moderator, group = await _moderated_group(request)
+    form = await read_form(request)
+    item = await HeldActivity.filter(id=int_path(request, "held_id"), group=group).first()
+    if item is None:
+        raise web.HTTPNotFound(text=gettext(request, "That item is not in this group's queue."))
+    try:
+        code = await decide_held(request, moderator, item, form)
+    except DecisionFailed as exc:
+        return await _queue_page(request, group, status=exc.status, error=str(exc))
+    raise done(queue_path(group), code)
+
+
+async def decide_report_item(request: web.Request) -> web.StreamResponse:
+    moderator, group = await _moderated_group(request)
+    form = await read_form(request)
+    report = await Report.filter(id=int_path(request, "report_id"), group=group).first()
+    if report is None:
+        raise web.HTTPNotFound(text=gettext(request, "That report is not about this group."))
+    try:
+        code = await decide_report(request, moderator, report, form)
+    except DecisionFailed as exc:
+        return await _queue_page(request, group, status=exc.status, error=str(exc))
+    raise done(queue_path(group), code)
+
+
+async def add_rule(request: web.Request) -> web.StreamResponse:
+    moderator, group = await _moderated_group(request)
+    try:
+        await add_rule_from_form(request, moderator, group)
+    except RuleError as exc:
+        return await _queue_page(request, group, status=422, error=gettext(request, str(exc)),
+                                 forms={"rule": await posted_values(request)})
+    raise done(queue_path(group), "rule-added")
+
+
+async def remove_rule(request: web.Request) -> web.StreamResponse:
+    moderator, group = await _moderated_group(request)
+    form = await read_form(request)
+    if not await rule_admin.remove_rule(request.app[keys.FEDERATION], moderator, group, int_path(request, "rule_id"),
+                                        reason=reason_of(form)):
+        raise web.HTTPNotFound(text=gettext(request, "That rule is not one of this group's."))
+    raise done(queue_path(group), "rule-removed")
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    base = "/moderation/groups/{name}"
+    r.add_get(base, group_queue, name="moderation_group")
+    r.add_post(base + "/requests/{follow_id}", decide_request, name="moderation_group_request")
+    r.add_post(base + "/held/{held_id}", decide_held_item, name="moderation_group_held")
+    r.add_post(base + "/reports/{report_id}", decide_report_item, name="moderation_group_report")
+    r.add_post(base + "/rules", add_rule, name="moderation_group_rule_add")
+    r.add_post(base + "/rules/{rule_id}/remove", remove_rule, name="moderation_group_rule_remove")
