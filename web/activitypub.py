@@ -7,11 +7,12 @@ from federation import render
 from federation.authenticate import AuthError, signed_fetcher
 from federation.groups.access import can_fetch
 from federation.vocab import APPLICATION, OBJECT_CONTEXT
-from models.actors import Actor
+from models.actors import Actor, LocalUser
 from models.posts import Post
 from models.queues import OutboundActivity
 from server import keys
 from web import collections
+from web import request_keys as rk
 from web.negotiation import activity_response, page_number, wants_activity_json
 from web.pages.community_groups import group_page
 from web.pages.community_profiles import profile_page
@@ -108,7 +109,7 @@ async def post_object(request: web.Request) -> web.StreamResponse:
         return activity_response(render.render_tombstone(post), status=410)
     await post.fetch_related("author")
     if not wants_activity_json(request):
-        return render_page(request, "post.html", post=post, author=post.author)
+        raise web.HTTPSeeOther(f"/threads/{post.id}")  # people read posts in their thread
     doc = render.render_post(post, post.author.uri, audience=group.uri if group else None)
     return activity_response(render.with_context(doc, OBJECT_CONTEXT))
 
@@ -122,6 +123,12 @@ async def activity_object(request: web.Request) -> web.StreamResponse:
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    pages = await Actor.filter(type="Service", is_local=True, deleted_at=None, discoverable=True).order_by("local_name").limit(100)
+    if not await LocalUser.filter(is_admin=True).exists():
+        raise web.HTTPSeeOther("/setup")  # a new server: its first visitor creates the admin account
+    if request.get(rk.USER) is not None:
+        raise web.HTTPSeeOther("/home")
+    query = Actor.filter(is_local=True, deleted_at=None, discoverable=True)
+    pages = await query.filter(type="Service").order_by("local_name").limit(50)
+    groups = await query.filter(type="Group").order_by("group_name").limit(50)
     description = request.app[keys.FEDERATION].instance_info.current.description
-    return render_page(request, "home.html", pages=pages, description=description)
+    return render_page(request, "home.html", pages=pages, groups=groups, description=description)
