@@ -144,6 +144,9 @@ async def actor_for_token(token: str) -> Actor | None:
     row = await ApiToken.filter(token_hash=hash_token(token)).prefetch_related("actor").first()
     if row is None or row.actor.deleted_at is not None:
         return None
+    # A suspended person's tokens stop working, whenever they were made.
+    if await LocalUser.filter(actor_id=row.actor_id, suspended_at__isnull=False).exists():
+        return None
     return row.actor
 
 

@@ -12,7 +12,8 @@ from federation.actions import ActionError
 from federation.context import FederationContext
 from federation.policy import admin as policy_admin
 from federation.policy.admin import PolicyError
-from federation.policy.rules import RuleError, validate
+from federation.policy import rule_admin
+from federation.policy.rules import RuleError
 from federation.protocol.common import parse_datetime
 from federation.reports import close_report
 from models.actors import Actor, LocalUser
@@ -132,18 +133,19 @@ def cmd_rule(settings: Settings, args: argparse.Namespace) -> None:
                 kind = "regex" if row.is_regex else "keyword"
                 print(f"{row.id}\t{scope}\t{row.action}\t{kind} {row.pattern!r}\t{','.join(row.targets)}")
             return
+        admin = await _admin(args.as_admin)
         if args.rule_action == "remove":
-            print("removed" if await ContentRule.filter(id=args.id).delete() else f"no rule {args.id}")
+            removed = await rule_admin.remove_rule(fed, admin, None, args.id)
+            print("removed" if removed else f"no rule {args.id}")
             return
-        targets = validate(args.pattern, args.regex, args.action, args.target or ["text"])
         group = None
         if args.group:
             group = await Actor.filter(group_name=args.group, is_local=True).first()
             if group is None:
                 raise AdminCommandError(f"no local group named {args.group!r}")
-        row = await ContentRule.create(group=group, pattern=args.pattern, is_regex=args.regex, action=args.action,
-                                       targets=targets, note=args.note)
-        print(f"rule {row.id}: {args.action} on {args.pattern!r} in {', '.join(targets)}")
+        row = await rule_admin.add_rule(fed, admin, group, pattern=args.pattern, is_regex=args.regex,
+                                        action=args.action, targets=args.target or ["text"], note=args.note)
+        print(f"rule {row.id}: {args.action} on {args.pattern!r} in {', '.join(row.targets)}")
 
     _run(settings, work)
 

@@ -92,3 +92,22 @@ def _wait_for(url: str, process: subprocess.Popen[str], timeout: float = 20) -> 
         except OSError:
             time.sleep(0.1)  # waiting for a subprocess to listen; not a timed assertion
     raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+def test_admin_commands(env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["migrate"]) == 0
+    assert main(["admin", "domain", "set", "spam.example", "suspend"]) == 2
+    assert "no admin account yet" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("correct horse battery\n"))
+    assert main(["user", "create", "ada", "--admin", "--password-stdin"]) == 0
+    assert main(["admin", "domain", "set", "spam.example", "suspend", "--public-reason", "spam"]) == 0
+    assert main(["admin", "rule", "add", "crypto giveaway", "--action", "hold"]) == 0
+    assert main(["admin", "rule", "add", "(", "--regex", "--action", "reject"]) == 2
+    assert "regular expression" in capsys.readouterr().err
+    assert main(["admin", "rule", "list"]) == 0
+    assert main(["admin", "domain", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "crypto giveaway" in out and "spam.example\tsuspend" in out
+    assert main(["admin", "modlog"]) == 0
+    log = capsys.readouterr().out
+    assert "domain.suspend" in log and "ada@" in log and "rule" in log
