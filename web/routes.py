@@ -6,8 +6,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import activitypub, inbox, wellknown
-from web.pages import accounts as accounts_pages
-from web.pages import setup_optional_pages
+from web.pages import setup_pages
 from web.api import (
     accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, insights, search,
     statuses,
@@ -57,8 +56,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/api/v2/search", search.search, name="api_search")
     setup_group_routes(app)
     setup_moderation_routes(app)
-    accounts_pages.setup(app)
-    setup_optional_pages(app)
+    setup_pages(app)
     r.add_static("/static", STATIC_DIR, name="static")
 
 
