@@ -38,8 +38,8 @@ def seedlings_png(directory: Path) -> Path:
 
 
 async def sign_up_first_admin(ada: Visitor) -> None:
+    # A new server sends its first visitor to the setup page.
     await ada.open("/")
-    await ada.open("/login")
     assert ada.path() == "/setup"
     await ada.field("User name").fill("ada")
     await ada.field("Password").fill(PASSWORD)
@@ -73,6 +73,13 @@ async def invite_link(ada: Visitor) -> str:
     link = await ada.page.get_by_label("Invitation link").first.input_value()
     assert link.startswith(ada.base_url + "/register?invite=")
     return link
+
+
+async def open_composer(visitor: Visitor) -> None:
+    """The composer may be folded away (a <details>) until asked for."""
+    folded = visitor.page.locator("main details:has(form.composer):not([open]) > summary")
+    if await folded.count():
+        await folded.first.click()
 
 
 async def test_a_community_from_the_browser(moot_factory: Callable[..., Awaitable[MootInstance]], tmp_path: Path,
@@ -128,9 +135,7 @@ async def test_a_community_from_the_browser(moot_factory: Callable[..., Awaitabl
     # Bob, now a member, posts with an image and its alt text.
     await bob.open("/groups/growers")
     await main.get_by_text("Member", exact=True).wait_for()
-    folded = main.locator("details:has(form.composer):not([open]) > summary")
-    if await folded.count():  # the composer may be folded away until asked for
-        await folded.first.click()
+    await open_composer(bob)
     await bob.field("Title").fill("First seedlings of the year")
     await bob.field("Text").fill("They came up after five days on the windowsill. #tomatoes")
     await main.get_by_label("Image 1", exact=True).set_input_files(seedlings_png(tmp_path))
@@ -160,8 +165,17 @@ async def test_a_community_from_the_browser(moot_factory: Callable[..., Awaitabl
     await bob.open(thread_path)
     await bob.page.get_by_text("Pot them on").wait_for()
     await bob.screenshots("thread")
+    # The admin of the page posts as the page from its profile.
     await ada.open("/@bakery")
     await ada.page.get_by_role("heading", level=1, name="The Bakery").wait_for()
+    await open_composer(ada)
+    await ada.field("Text").fill("Fresh sourdough at 8 tomorrow! #bread")
+    response = await ada.submit(ada.button("Post"))
+    assert response.status == 303
+    bakery = await Actor.get(local_name="bakery", is_local=True)
+    assert await Post.filter(author=bakery, source__contains="Fresh sourdough").exists()
+    await ada.open("/@bakery")
+    await ada.page.locator("main article.post").filter(has_text="Fresh sourdough at 8 tomorrow!").wait_for()
     await ada.screenshots("page-profile")
 
     # A moderator removes the reply, with a reason.
