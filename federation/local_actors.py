@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
 # Names that would shadow our own routes or confuse people.
-RESERVED_NAMES = frozenset({"admin", "root", "api", "inbox", "actor", "moot", "well_known", "about", "settings"})
+RESERVED_NAMES = frozenset({"admin", "root", "api", "inbox", "actor", "moot", "well_known", "about", "settings", "new"})
 
 
 class LocalActorError(ValueError):

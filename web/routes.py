@@ -6,7 +6,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import activitypub, inbox, wellknown
-from web.pages import setup_pages
+from web.pages import community_create, setup_pages
 from web.api import (
     accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, insights, search,
     statuses,
@@ -18,6 +18,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def setup_routes(app: web.Application) -> None:
     r = app.router
+    # Before the actor routes: /groups/new and /pages/new are forms, not actors ("new" is a reserved name).
+    community_create.setup(app)
     r.add_get("/", activitypub.home, name="home")
     r.add_get("/.well-known/webfinger", wellknown.webfinger_handler, name="webfinger")
     r.add_get("/.well-known/host-meta", wellknown.host_meta, name="host_meta")

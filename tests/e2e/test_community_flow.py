@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qs, urlsplit
+from typing import Awaitable, Callable
 
 from PIL import Image
 
-from federation.local_actors import create_page, create_token
 from models.actors import Actor, LocalUser
 from models.moderation import ModLogEntry
 from models.posts import Post
@@ -48,18 +46,23 @@ async def sign_up_first_admin(ada: Visitor) -> None:
     assert response.status == 303
 
 
-async def create_group_and_page(moot: MootInstance, ada: Visitor) -> None:
-    """There is no form for these yet: the group through the JSON API (as a client would), the page
-    through the function `moot page create` calls."""
-    actor = await Actor.get(local_name="ada", is_local=True)
-    token = await create_token(actor, label="e2e")
-    status, body = await moot.api("POST", "/api/moot/v1/groups", token, json={
-        "name": "growers", "display_name": "Tomato Growers", "private": True,
-        "description": "Seeds, seedlings and sauce. Members only.", "rules": "Be kind.\nNo selling."})
-    assert status == 201, body
-    await create_page(moot.fed, "bakery", owner=actor, display_name="The Bakery", category="Bakery",
-                      summary="Bread and pastries, baked every morning.")
-    moot.use()
+async def create_group_and_page(ada: Visitor) -> None:
+    """Through the forms any signed-in person has: New group, New page."""
+    await ada.open("/groups/new")
+    await ada.field("Group name").fill("growers")
+    await ada.field("Display name").fill("Tomato Growers")
+    await ada.field("What is the group about?").fill("Seeds, seedlings and sauce. Members only.")
+    await ada.field("Rules, one per line").fill("Be kind.\nNo selling.")
+    await ada.page.get_by_label("Private: join requests wait for a moderator").check()
+    response = await ada.submit(ada.button("Create the group"))
+    assert response.status == 303 and ada.path() == "/groups/growers"
+    await ada.open("/pages/new")
+    await ada.field("Page name").fill("bakery")
+    await ada.field("Display name").fill("The Bakery")
+    await ada.field("Category").fill("Bakery")
+    await ada.field("About").fill("Bread and pastries, baked every morning.")
+    response = await ada.submit(ada.button("Create the page"))
+    assert response.status == 303 and ada.path() == "/@bakery"
 
 
 async def invite_link(ada: Visitor) -> str:
@@ -95,7 +98,7 @@ async def test_a_community_from_the_browser(moot_factory: Callable[..., Awaitabl
     response = await ada.submit(ada.button("Save"))
     assert response.status == 303
 
-    await create_group_and_page(moot, ada)
+    await create_group_and_page(ada)
     link = await invite_link(ada)
 
     # Bob, in another browser with JavaScript turned off, registers with the invitation.
