@@ -47,6 +47,8 @@ class FederationContext:
     delivery_concurrency: int = 32
     # Set by anything that creates queue rows, so an idle worker wakes at once instead of at its next poll.
     work_available: asyncio.Event = field(default_factory=asyncio.Event)
+    # The delivery loop's own wake-up: set with work_available, and when a fan-out creates deliveries.
+    deliveries_available: asyncio.Event = field(default_factory=asyncio.Event)
     instance_actor: "Actor | None" = None
     policies: PolicyCache = field(default_factory=PolicyCache)
     rules: RuleCache = field(default_factory=RuleCache)
@@ -68,3 +70,4 @@ class FederationContext:
 
     def wake(self) -> None:
         self.work_available.set()
+        self.deliveries_available.set()

@@ -64,6 +64,8 @@ async def expand_fanouts(ctx: "FederationContext", limit: int = 20) -> int:
                 batch_size=500,
             )
             await FanOut.filter(id=fanout.id).update(state=DONE, locked_until=None)
+    if fanouts:
+        ctx.deliveries_available.set()
     return len(fanouts)
 
 
@@ -87,10 +89,60 @@ class Outcome:
         return self.status is None or self.status >= 500 or self.status in RETRYABLE_STATUSES
 
 
+@dataclass(frozen=True)
+class Prepared:
+    delivery: Delivery
+    activity: OutboundActivity
+    body: bytes
+
+
 async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
+    """Claim due deliveries and send them all (tests and single passes); the worker uses delivery_loop."""
     deliveries = await claim(Delivery, limit=limit)
     if not deliveries:
         return 0
+    limiter = asyncio.Semaphore(ctx.delivery_concurrency)
+
+    async def send(item: Prepared) -> None:
+        async with limiter:
+            await deliver_one(ctx, item)
+
+    await asyncio.gather(*(send(item) for item in await prepare(ctx, deliveries)))
+    return len(deliveries)
+
+
+async def delivery_loop(ctx: "FederationContext", stop: asyncio.Event, poll: float = 1.0) -> None:
+    """Keep up to delivery_concurrency deliveries in flight, claiming more as each one finishes,
+    so one slow or dead inbox holds up only its own slot, never the rest of the queue."""
+    inflight: set[asyncio.Task[None]] = set()
+    while not stop.is_set():
+        free = ctx.delivery_concurrency - len(inflight)
+        if free > 0:
+            try:
+                for item in await prepare(ctx, await claim(Delivery, limit=free)):
+                    inflight.add(asyncio.create_task(deliver_one(ctx, item)))
+            except Exception:  # the database hiccupped: the rows keep their lease and come back
+                log.exception("claiming deliveries failed")
+        # Sleep until a delivery finishes (a slot is free), new deliveries are queued, or the poll passes.
+        ctx.deliveries_available.clear()
+        waker = asyncio.create_task(ctx.deliveries_available.wait())
+        done, _ = await asyncio.wait({*inflight, waker}, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+        waker.cancel()
+        for task in done - {waker}:
+            inflight.discard(task)
+            if task.exception() is not None:
+                log.error("delivery task failed", exc_info=task.exception())
+    if inflight:
+        # Let running deliveries finish briefly; the rest keep their lease and are retried after it ends.
+        await asyncio.wait(inflight, timeout=5)
+        for task in inflight:
+            task.cancel()
+
+
+async def prepare(ctx: "FederationContext", deliveries: list[Delivery]) -> list[Prepared]:
+    """Hold back deliveries to hosts in backoff, drop those to suspended domains, load the bodies."""
+    if not deliveries:
+        return []
     now = utcnow()
     blocked = {
         row.host: row.next_attempt_at
@@ -110,15 +162,12 @@ async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
         for row in await OutboundActivity.filter(id__in={d.activity_id for d in ready}).prefetch_related("actor")
     }
     bodies = {row_id: json.dumps(row.payload).encode() for row_id, row in activities.items()}
-    limiter = asyncio.Semaphore(ctx.delivery_concurrency)
+    return [Prepared(d, activities[d.activity_id], bodies[d.activity_id]) for d in ready]
 
-    async def send(delivery: Delivery) -> Outcome:
-        async with limiter:
-            return await _post(ctx, delivery, activities[delivery.activity_id], bodies[delivery.activity_id])
 
-    outcomes = await asyncio.gather(*(send(d) for d in ready))
-    await _record(outcomes)
-    return len(deliveries)
+async def deliver_one(ctx: "FederationContext", item: Prepared) -> None:
+    """Send one delivery and record its outcome at once."""
+    await _record([await _post(ctx, item.delivery, item.activity, item.body)])
 
 
 async def _post(ctx: "FederationContext", delivery: Delivery, activity: OutboundActivity, body: bytes) -> Outcome:

@@ -18,9 +18,15 @@ HOUSEKEEPING_SECONDS = 60.0
 
 async def run_queues_once(ctx: "FederationContext") -> int:
     """Process what is due now in each queue once; returns how many rows were handled."""
+    handled = await run_intake_queues_once(ctx)
+    handled += await deliver_due(ctx)
+    return handled
+
+
+async def run_intake_queues_once(ctx: "FederationContext") -> int:
+    """Everything but delivery: the inbox, fan-outs and housekeeping (the worker delivers in its own loop)."""
     handled = await process_inbox(ctx)
     handled += await expand_fanouts(ctx)
-    handled += await deliver_due(ctx)
     if time.monotonic() - ctx.last_housekeeping >= HOUSEKEEPING_SECONDS:
         ctx.last_housekeeping = time.monotonic()
         await expire_held()

@@ -6,7 +6,8 @@ import contextlib
 import logging
 
 from federation.context import FederationContext
-from federation.work import run_queues_once
+from federation.delivery import delivery_loop
+from federation.work import run_intake_queues_once
 
 log = logging.getLogger(__name__)
 
@@ -15,9 +16,15 @@ POLL_INTERVAL = 1.0
 
 
 async def run_worker(fed: FederationContext, stop: asyncio.Event) -> None:
+    """The intake queues and the delivery pool, side by side: a slow remote inbox never holds up
+    the processing of incoming activities."""
+    await asyncio.gather(_intake_loop(fed, stop), delivery_loop(fed, stop, poll=POLL_INTERVAL))
+
+
+async def _intake_loop(fed: FederationContext, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            handled = await run_queues_once(fed)
+            handled = await run_intake_queues_once(fed)
         except Exception:  # keep the worker alive; the rows stay in the queue for the next pass
             log.exception("worker pass failed")
             handled = 0

@@ -5,6 +5,7 @@ delivery it receives the same way, fetching the sender's key from the sender as 
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -92,6 +93,9 @@ class FakeRemote:
     # Status the inboxes answer with, and extra headers (e.g. Retry-After); None means 202.
     inbox_status: int | None = None
     inbox_headers: dict[str, str] = field(default_factory=dict)
+    # When set, inboxes answer only once this event is set (a slow server); `arrived` is set on every delivery.
+    inbox_gate: asyncio.Event | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
     session: aiohttp.ClientSession | None = None
 
     @property
@@ -204,6 +208,9 @@ class FakeRemote:
         headers = dict(request.headers)
         verified, key_id = await self._verify(request, body)
         self.received.append(Received(request.path, headers, json.loads(body), verified, key_id))
+        self.arrived.set()
+        if self.inbox_gate is not None:
+            await self.inbox_gate.wait()
         status = self.inbox_status or 202
         return web.Response(status=status, headers=self.inbox_headers)
 

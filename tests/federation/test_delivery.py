@@ -1,16 +1,19 @@
 """Delivery: retries with backoff, Retry-After, one backoff per host, giving up, and resuming after a crash."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 from federation.delivery import expand_fanouts
 from federation.queue import claim
 from models.actors import Actor
+from models.posts import LIKE, Interaction
 from server import keys
 from models.follows import ACCEPTED, Follow
 from models.queues import DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff
 from tests.conftest import MootInstance
-from tests.fakeremote import FakeRemote
+from server.worker import run_worker
+from tests.fakeremote import AS, FakeRemote
 
 
 async def followed_page(moot: MootInstance, remote: FakeRemote, followers: int = 1):
@@ -113,3 +116,40 @@ async def test_a_crashed_workers_lease_expires(moot: MootInstance, remote: FakeR
     # ...and then it is delivered.
     await moot.drain()
     assert (await Delivery.get()).state == DONE
+
+
+async def test_a_slow_inbox_holds_up_neither_other_deliveries_nor_intake(moot: MootInstance, remote: FakeRemote) -> None:
+    """The real worker: one server that never answers keeps one delivery slot busy, nothing else."""
+    fast = await FakeRemote().start()
+    try:
+        page, token = await followed_page(moot, remote)  # remote: the slow one
+        reader = fast.add_actor("reader")
+        stored = await Actor.create(uri=reader.uri, type="Person", username="reader", domain=fast.host,
+                                    inbox=reader.inbox, shared_inbox=f"{fast.base_url}/inbox",
+                                    public_key_id=reader.key_id, public_key_pem=reader.public_pem)
+        await Follow.create(follower=stored, target=page, state=ACCEPTED)
+        remote.inbox_gate = asyncio.Event()
+        stop = asyncio.Event()
+        moot.use()
+        worker = asyncio.create_task(run_worker(moot.fed, stop))
+        try:
+            status, post = await moot.api("POST", "/api/v1/statuses", token, json={"status": "to both"})
+            await asyncio.wait_for(remote.arrived.wait(), timeout=10)  # the slow server got it, and hangs
+            await asyncio.wait_for(fast.arrived.wait(), timeout=10)   # the fast one was not held up
+            assert [a["object"]["id"] for a in fast.activities("Create")] == [post["uri"]]
+            # Incoming activities are processed meanwhile, too.
+            like = {"@context": AS, "id": f"{reader.uri}#likes/1", "type": "Like", "actor": reader.uri,
+                    "object": post["uri"]}
+            assert (await fast.send(reader, f"{moot.base_url}/inbox", like))[0] == 202
+            for _ in range(100):
+                if await Interaction.filter(kind=LIKE).exists():
+                    break
+                await asyncio.sleep(0.05)  # polling the worker's effect, bounded; the worker runs on its own
+            assert await Interaction.filter(kind=LIKE).count() == 1
+            assert await Delivery.filter(state=PENDING).count() == 1  # only the slow one is still out
+        finally:
+            remote.inbox_gate.set()
+            stop.set()
+            await asyncio.wait_for(worker, timeout=15)
+    finally:
+        await fast.close()
