@@ -5,6 +5,7 @@ own process, so the load generator in the benchmark process does not share its e
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import math
 import os
@@ -19,7 +20,7 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Mapping, Sequence
+from typing import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -335,3 +336,21 @@ async def moot_server(
         yield moot
     finally:
         await asyncio.to_thread(_stop, process)
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def run_benchmark(run: Callable[[argparse.Namespace], Awaitable[bool]], args: argparse.Namespace) -> int:
+    """Run a benchmark's coroutine: exit status 0 when its checks passed, 1 when not, 130 on Ctrl+C."""
+    stop_on_signals()
+    try:
+        return 0 if asyncio.run(run(args)) else 1
+    except KeyboardInterrupt:
+        say("interrupted; the Moot server was stopped and the temporary database removed")
+        return 130

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from benchlib import (
     MachineCpu, MootProcess, cpu_report, database_session, engine_description, free_port, moot_server,
-    print_machine, say, stop_on_signals, throwaway_database,
+    positive, print_machine, run_benchmark, say, throwaway_database,
 )
 from federation.local_actors import create_page, create_token, create_user
 from models.actors import Actor
@@ -320,13 +320,6 @@ async def run(args: argparse.Namespace) -> bool:
             return report_summary(results, states, args) and ok
 
 
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="sqlite://PATH (a new file) or postgres://USER@HOST:PORT/DB "
@@ -348,13 +341,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    stop_on_signals()
-    try:
-        return 0 if asyncio.run(run(args)) else 1
-    except KeyboardInterrupt:
-        say("interrupted; the Moot server was stopped and the temporary database removed")
-        return 130
+    return run_benchmark(run, parse_args(argv))
 
 
 if __name__ == "__main__":

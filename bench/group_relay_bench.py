@@ -38,8 +38,8 @@ import aiohttp
 from aiohttp import web
 
 from benchlib import (
-    REPO, MachineCpu, cpu_report, database_session, engine_description, free_port, moot_environment,
-    moot_server, print_machine, say, stop_on_signals, throwaway_database,
+    MachineCpu, REPO, cpu_report, database_session, engine_description, free_port, moot_environment,
+    moot_server, positive, print_machine, run_benchmark, say, throwaway_database,
 )
 from federation.signatures import (
     ACTIVITY_JSON, SignatureError, generate_rsa_keypair, parse_request_signature, sign_request, verify_signature,
@@ -379,13 +379,6 @@ async def run(args: argparse.Namespace) -> bool:
             return await report(args, database_url, group, len(receivers.addresses), relay)
 
 
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", help="sqlite://PATH (a new file) or postgres://USER@HOST:PORT/DB "
@@ -407,13 +400,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    stop_on_signals()
-    try:
-        return 0 if asyncio.run(run(args)) else 1
-    except KeyboardInterrupt:
-        say("interrupted; the Moot server was stopped and the temporary database removed")
-        return 130
+    return run_benchmark(run, parse_args(argv))
 
 
 if __name__ == "__main__":
