@@ -103,24 +103,24 @@ async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
         return 0
     limiter = asyncio.Semaphore(ctx.delivery_concurrency)
 
-    async def send(item: Prepared) -> None:
+    async def send(item: Prepared) -> Outcome:
         async with limiter:
-            await deliver_one(ctx, item)
+            return await send_one(ctx, item)
 
-    await asyncio.gather(*(send(item) for item in await prepare(ctx, deliveries)))
+    await _record(list(await asyncio.gather(*(send(item) for item in await prepare(ctx, deliveries)))))
     return len(deliveries)
 
 
 async def delivery_loop(ctx: "FederationContext", stop: asyncio.Event, poll: float = 1.0) -> None:
     """Keep up to delivery_concurrency deliveries in flight, claiming more as each one finishes,
     so one slow or dead inbox holds up only its own slot, never the rest of the queue."""
-    inflight: set[asyncio.Task[None]] = set()
+    inflight: set[asyncio.Task[Outcome]] = set()
     while not stop.is_set():
         free = ctx.delivery_concurrency - len(inflight)
         if free > 0:
             try:
                 for item in await prepare(ctx, await claim(Delivery, limit=free)):
-                    inflight.add(asyncio.create_task(deliver_one(ctx, item)))
+                    inflight.add(asyncio.create_task(send_one(ctx, item)))
             except Exception:  # the database hiccupped: the rows keep their lease and come back
                 log.exception("claiming deliveries failed")
         # Sleep until a delivery finishes (a slot is free), new deliveries are queued, or the poll passes.
@@ -128,14 +128,26 @@ async def delivery_loop(ctx: "FederationContext", stop: asyncio.Event, poll: flo
         waker = asyncio.create_task(ctx.deliveries_available.wait())
         done, _ = await asyncio.wait({*inflight, waker}, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
         waker.cancel()
-        for task in done - {waker}:
-            inflight.discard(task)
+        finished = [task for task in done if task is not waker]
+        inflight.difference_update(finished)
+        for task in finished:
             if task.exception() is not None:
                 log.error("delivery task failed", exc_info=task.exception())
+        # Everything that finished since the last wake-up is recorded together: one write per batch,
+        # while the deliveries still in flight go on.
+        outcomes = [task.result() for task in finished if task.exception() is None]
+        if outcomes:
+            try:
+                await _record(outcomes)
+            except Exception:  # not recorded: the rows keep their lease and are delivered again
+                log.exception("recording %d delivery outcomes failed", len(outcomes))
     if inflight:
         # Let running deliveries finish briefly; the rest keep their lease and are retried after it ends.
-        await asyncio.wait(inflight, timeout=5)
-        for task in inflight:
+        done, pending = await asyncio.wait(inflight, timeout=5)
+        outcomes = [task.result() for task in done if task.exception() is None]
+        if outcomes:
+            await _record(outcomes)
+        for task in pending:
             task.cancel()
 
 
@@ -165,9 +177,9 @@ async def prepare(ctx: "FederationContext", deliveries: list[Delivery]) -> list[
     return [Prepared(d, activities[d.activity_id], bodies[d.activity_id]) for d in ready]
 
 
-async def deliver_one(ctx: "FederationContext", item: Prepared) -> None:
-    """Send one delivery and record its outcome at once."""
-    await _record([await _post(ctx, item.delivery, item.activity, item.body)])
+async def send_one(ctx: "FederationContext", item: Prepared) -> Outcome:
+    """Send one delivery; the caller records outcomes in batches."""
+    return await _post(ctx, item.delivery, item.activity, item.body)
 
 
 async def _post(ctx: "FederationContext", delivery: Delivery, activity: OutboundActivity, body: bytes) -> Outcome:
