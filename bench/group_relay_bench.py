@@ -388,7 +388,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--delivery-concurrency", type=positive,
                         help="MOOT_DELIVERY_CONCURRENCY for the server (default: the server's, 32)")
     parser.add_argument("--verify-sample", type=positive, default=20, help="signatures to verify (default 20)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all deliveries")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for all deliveries (default 300)")
     args = parser.parse_args(argv)
     if args.followers < args.inboxes:
         parser.error("--followers must be at least --inboxes, so every inbox has a follower")

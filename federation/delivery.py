@@ -50,7 +50,9 @@ async def audience_inboxes(ctx: "FederationContext", audience: dict[str, Any]) -
     )
 
 
-async def expand_fanouts(ctx: "FederationContext", limit: int = 20) -> int:
+async def expand_fanouts(ctx: "FederationContext", limit: int = 50) -> int:
+    # 50 a pass: a group post makes two fan-outs, so a pass of 100 inbox items can keep up without one
+    # pass of huge audiences holding up the inbox for long.
     fanouts = await claim(FanOut, limit=limit)
     for fanout in fanouts:
         inboxes = await audience_inboxes(ctx, fanout.audience)
@@ -116,6 +118,8 @@ async def delivery_loop(ctx: "FederationContext", stop: asyncio.Event, poll: flo
     so one slow or dead inbox holds up only its own slot, never the rest of the queue."""
     inflight: set[asyncio.Task[Outcome]] = set()
     while not stop.is_set():
+        # Cleared before claiming, so deliveries queued while we claim still wake us.
+        ctx.deliveries_available.clear()
         free = ctx.delivery_concurrency - len(inflight)
         if free > 0:
             try:
@@ -124,7 +128,6 @@ async def delivery_loop(ctx: "FederationContext", stop: asyncio.Event, poll: flo
             except Exception:  # the database hiccupped: the rows keep their lease and come back
                 log.exception("claiming deliveries failed")
         # Sleep until a delivery finishes (a slot is free), new deliveries are queued, or the poll passes.
-        ctx.deliveries_available.clear()
         waker = asyncio.create_task(ctx.deliveries_available.wait())
         done, _ = await asyncio.wait({*inflight, waker}, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
         waker.cancel()

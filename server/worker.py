@@ -23,6 +23,8 @@ async def run_worker(fed: FederationContext, stop: asyncio.Event) -> None:
 
 async def _intake_loop(fed: FederationContext, stop: asyncio.Event) -> None:
     while not stop.is_set():
+        # Cleared before the pass, so a wake-up that comes during the pass is not lost.
+        fed.work_available.clear()
         try:
             handled = await run_intake_queues_once(fed)
         except Exception:  # keep the worker alive; the rows stay in the queue for the next pass
@@ -30,7 +32,6 @@ async def _intake_loop(fed: FederationContext, stop: asyncio.Event) -> None:
             handled = 0
         if handled:
             continue
-        fed.work_available.clear()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(_first_of(fed.work_available, stop), timeout=POLL_INTERVAL)
 
