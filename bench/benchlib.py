@@ -354,3 +354,12 @@ def run_benchmark(run: Callable[[argparse.Namespace], Awaitable[bool]], args: ar
     except KeyboardInterrupt:
         say("interrupted; the Moot server was stopped and the temporary database removed")
         return 130
+
+
+def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+    """Run a `moot` command (set-up before the timed phase); its output is shown when it fails."""
+    command = [sys.executable, "-m", "server.cli", *args]
+    done = subprocess.run(command, check=False, cwd=REPO, env=env, input=stdin, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"moot {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,8 +37,8 @@ import aiohttp
 from aiohttp import web
 
 from benchlib import (
-    MachineCpu, REPO, cpu_report, database_session, engine_description, free_port, moot_environment,
-    moot_server, positive, print_machine, run_benchmark, say, throwaway_database,
+    MachineCpu, cpu_report, database_session, engine_description, free_port, moot_environment,
+    moot_server, positive, print_machine, run_benchmark, say, throwaway_database, run_cli,
 )
 from federation.signatures import (
     ACTIVITY_JSON, SignatureError, generate_rsa_keypair, parse_request_signature, sign_request, verify_signature,
@@ -155,14 +154,6 @@ class Group:
     inbox: str
     key_id: str
     public_pem: str
-
-
-def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
-    command = [sys.executable, "-m", "server.cli", *args]
-    done = subprocess.run(command, check=False, cwd=REPO, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(f"moot {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
 
 
 async def populate(database_url: str, receivers: Receivers, followers: int) -> Group:

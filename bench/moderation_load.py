@@ -22,7 +22,6 @@ import http.client
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,8 +38,8 @@ import aiohttp
 from aiohttp import web
 
 from benchlib import (
-    MachineCpu, REPO, cpu_report, engine_description, free_port, is_sqlite, moot_environment, moot_server,
-    percentile, positive, print_machine, run_benchmark, say, sqlite_path, throwaway_database,
+    MachineCpu, cpu_report, engine_description, free_port, is_sqlite, moot_environment, moot_server,
+    percentile, positive, print_machine, run_benchmark, say, sqlite_path, throwaway_database, run_cli,
 )
 from federation.signatures import ACTIVITY_JSON, generate_rsa_keypair, sign_request
 from loadmix import EXPECTED, HOLD_WORD, REJECT_WORD, LoadActor, Planned, Tally, http_end, plan
@@ -232,14 +231,6 @@ async def make_actors(domains: FakeDomains, count: int) -> list[LoadActor]:
         uri = domains.add_actor(domain, f"actor{index}", public_pem)
         actors.append(LoadActor(uri, f"{uri}#main-key", private_pem, DOMAIN_ROLES[domain]))
     return actors
-
-
-def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
-    command = [sys.executable, "-m", "server.cli", *args]
-    done = subprocess.run(command, check=False, cwd=REPO, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(f"moot {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
 
 
 async def configure_moot(env: dict[str, str], domains: FakeDomains) -> None:
