@@ -6,7 +6,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from web.api.errors import wants_json_errors
+from web.api.errors import exception_message, kept_headers, wants_json_errors
 from web.i18n import N_
 from web.negotiation import wants_activity_json
 from web.templating import gettext, render_page
@@ -40,12 +40,9 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        default = NOT_HERE if exc.status == 404 else exc.reason
-        message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else default
+        message = exception_message(exc, NOT_HERE if exc.status == 404 else exc.reason)
         response = _page(request, exc.status, gettext(request, message))
-        for name in ("Retry-After", "Allow"):
-            if name in exc.headers:
-                response.headers[name] = exc.headers[name]
+        response.headers.update(kept_headers(exc))
         return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

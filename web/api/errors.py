@@ -26,12 +26,18 @@ async def json_errors(
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
-        return web.json_response({"error": message}, status=exc.status, headers=_kept_headers(exc))
+        return web.json_response({"error": exception_message(exc, exc.reason)}, status=exc.status,
+                                 headers=kept_headers(exc))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal server error"}, status=500)
 
 
-def _kept_headers(exc: web.HTTPException) -> dict[str, str]:
+def exception_message(exc: web.HTTPException, default: str) -> str:
+    """The message a handler gave the exception, or `default` when it kept aiohttp's "404: Not Found"."""
+    return exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else default
+
+
+def kept_headers(exc: web.HTTPException) -> dict[str, str]:
+    """Headers of an error that the client needs to act on it."""
     return {name: exc.headers[name] for name in ("Retry-After", "WWW-Authenticate", "Allow") if name in exc.headers}
