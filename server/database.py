@@ -9,6 +9,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 
 from models.config import tortoise_config
+from models.database_context import activate
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:
@@ -24,15 +25,6 @@ async def open_database(database_url: str) -> TortoiseContext:
     activate(context)  # init() works on the active context
     await context.init(config=tortoise_config(database_url))
     return context
-
-
-def activate(context: TortoiseContext) -> None:
-    """Make `context` the database of the current task (and of tasks it creates from now on).
-
-    Each request handler runs in its own task, so the app's middleware activates it per request;
-    two apps in one process (as in the federation tests) then never see each other's database.
-    """
-    context.__enter__()
 
 
 async def apply_migrations(database_url: str, progress: Callable[[str], None] = print) -> None:

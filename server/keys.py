@@ -1,16 +1,6 @@
-"""Every aiohttp AppKey, in one place."""
+"""Every aiohttp AppKey, in one place: the web layer owns them (web/app_keys.py); server wires them."""
 from __future__ import annotations
 
-import jinja2
-from aiohttp import web
-from tortoise.context import TortoiseContext
+from web.app_keys import DATABASE, FEDERATION, SECURE_COOKIES, SETTINGS, TEMPLATES, TRANSLATIONS
 
-from federation.context import FederationContext
-from server.settings import Settings
-
-SETTINGS = web.AppKey("settings", Settings)
-FEDERATION = web.AppKey("federation", FederationContext)
-DATABASE = web.AppKey("database", TortoiseContext)
-TEMPLATES = web.AppKey("templates", jinja2.Environment)
-SECURE_COOKIES = web.AppKey("secure_cookies", bool)
-TRANSLATIONS = web.AppKey("translations", dict)
+__all__ = ["DATABASE", "FEDERATION", "SECURE_COOKIES", "SETTINGS", "TEMPLATES", "TRANSLATIONS"]

@@ -10,7 +10,7 @@ from federation.vocab import APPLICATION, OBJECT_CONTEXT
 from models.actors import Actor, LocalUser
 from models.posts import Post
 from models.queues import OutboundActivity
-from server import keys
+from web import app_keys as keys
 from web import collections
 from web import request_keys as rk
 from web.negotiation import activity_response, page_number, wants_activity_json

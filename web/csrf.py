@@ -7,7 +7,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from server import keys
+from web import app_keys as keys
 from web import request_keys as rk
 from web.i18n import N_
 

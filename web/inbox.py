@@ -5,7 +5,7 @@ from aiohttp import web
 
 from federation.inbox.intake import MAX_BODY, receive
 from web.activitypub import find_local_actor
-from server import keys
+from web import app_keys as keys
 
 
 

@@ -18,8 +18,8 @@ from aiohttp.web_request import FileField
 from models.accounts import MediaFile
 from models.actors import Actor
 from models.posts import Post
-from server import keys
-from server.settings import Settings
+from web import app_keys as keys
+from web.app_keys import WebSettings as Settings
 from web.imaging import (
     ATTACHMENT, AVATAR, FORMATS, HEADER, PURPOSES, MediaError, N_, ProcessedImage, human_size, process_image,
     too_large,

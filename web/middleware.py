@@ -5,8 +5,8 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from server import keys
-from server.database import activate
+from web import app_keys as keys
+from models.database_context import activate
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

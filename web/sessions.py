@@ -11,7 +11,7 @@ from aiohttp import web
 from models.accounts import WebSession
 from models.actors import Actor, LocalUser
 from models.groups import GroupRole
-from server import keys
+from web import app_keys as keys
 from web import request_keys as rk
 
 SESSION_COOKIE = "moot_session"

@@ -6,7 +6,7 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from server import keys
+from web import app_keys as keys
 from web import request_keys as rk
 from web.csrf import CSRF_FIELD, token_for
 from web.i18n import LOCALE_COOKIE, choose_locale

@@ -5,7 +5,7 @@ from aiohttp import web
 
 from federation import nodeinfo, webfinger
 from models.actors import Actor
-from server import keys
+from web import app_keys as keys
 
 JRD = "application/jrd+json"
 

@@ -6,7 +6,7 @@ from aiohttp import web
 from federation import actions
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
-from server import keys
+from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.params import int_id
 from web.api.serializers import account as serialize_account

@@ -11,7 +11,7 @@ from federation.policy.screening import NEW_ACCOUNT_HOURS
 from federation.review import HELD_EXPIRY_DAYS
 from federation.instance_settings import get_setting, put_setting
 from models.moderation import ActorPolicy, DomainPolicy
-from server import keys
+from web import app_keys as keys
 from web.api.auth import require_admin
 from web.api.group_lookup import account_from, optional_datetime
 from web.api.moderation_serializers import actor_policy, domain_policy

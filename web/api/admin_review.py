@@ -15,7 +15,7 @@ from models.actors import Actor
 from models.groups import HELD, HeldActivity
 from models.moderation import OPEN, ContentRule, ModLogEntry, Report
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.negotiation import page_number
 from web.api.auth import require_actor, require_admin
 from web.api.group_lookup import account_from, group_from_path, http_error

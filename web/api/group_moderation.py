@@ -13,7 +13,7 @@ from federation.context import FederationContext
 from models.actors import Actor
 from models.posts import Post
 from models.groups import HELD, HeldActivity
-from server import keys
+from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.group_lookup import account_from, group_from_path, http_error, optional_datetime, post_from_path
 from web.api.group_serializers import held as serialize_held

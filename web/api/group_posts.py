@@ -11,7 +11,7 @@ from federation.actions import ActionError, StatusInput
 from federation.groups.access import can_read, is_moderator
 from models.actors import Actor
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.negotiation import page_number
 from web.api.auth import optional_actor, require_actor
 from web.api.group_lookup import group_from_path, http_error, post_from_path

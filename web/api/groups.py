@@ -12,7 +12,7 @@ from federation.local_actors import LocalActorError
 from federation.actions import ActionError
 from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
-from server import keys
+from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.group_lookup import account_from, group_from_path, http_error
 from web.api.group_serializers import group as serialize_group

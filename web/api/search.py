@@ -14,7 +14,7 @@ from federation.resolve import ResolveError, get_actor, resolve_handle
 from federation.vocab import POST_TYPES
 from models.actors import Actor
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.params import as_bool
 from web.api.serializers import account as serialize_account

@@ -7,7 +7,7 @@ from federation import actions
 from federation.actions import ActionError, StatusInput
 from models.actors import Actor
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.api.auth import optional_actor, require_actor
 from web.api.params import as_bool, int_id, read_params
 from web.api.serializers import status as serialize_status

@@ -10,7 +10,7 @@ from federation.content import html_to_text, render_text
 from federation.policy.ratelimit import RateLimiter
 from models.accounts import WebSession
 from models.actors import Actor, LocalUser
-from server import keys
+from web import app_keys as keys
 from web import request_keys as rk
 from web.accounts import (
     AccountError, authenticate, create_first_admin, has_admin, register, registration_mode, valid_invite,

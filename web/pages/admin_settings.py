@@ -10,7 +10,7 @@ from federation.policy.admin import ImportResult, PolicyError
 from federation.policy.domains import FEDERATION_MODE
 from models.accounts import PENDING, REGISTRATION_MODES, RegistrationRequest
 from models.moderation import DomainPolicy
-from server import keys
+from web import app_keys as keys
 from web.accounts import AccountError, registration_mode, set_registration_mode
 from web.pages.moderation_common import done, flash, read_form, reason_of
 from web.sessions import require_admin_user

@@ -8,7 +8,7 @@ from aiohttp import web
 from federation.local_actors import LocalActorError
 from models.accounts import PENDING, Invite, RegistrationRequest
 from models.actors import Actor, LocalUser
-from server import keys
+from web import app_keys as keys
 from web.accounts import (
     AccountError, create_invite, decide_registration, registration_mode, set_admin, suspend_user, unsuspend_user,
 )

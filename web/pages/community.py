@@ -15,7 +15,7 @@ from federation import actions
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.negotiation import page_number
 from web.pages import community_groups, community_profiles, community_threads
 from web.pages.community_common import (

@@ -22,7 +22,7 @@ from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.groups import GroupProfile
 from models.posts import DISLIKE, LIKE, Interaction, Post
-from server import keys
+from web import app_keys as keys
 from web import request_keys as rk
 from web.templating import gettext
 

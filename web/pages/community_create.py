@@ -5,7 +5,7 @@ from aiohttp import web
 
 from federation.groups.admin import GroupSettings, create_group
 from federation.local_actors import LocalActorError, create_page
-from server import keys
+from web import app_keys as keys
 from web.pages.community_common import read_form, text_field
 from web.sessions import require_user
 from web.templating import gettext, render_page

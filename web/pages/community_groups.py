@@ -14,7 +14,7 @@ from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
 from models.groups import OWNER, GroupMute, GroupProfile, GroupRole
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.negotiation import page_number
 from web.pages.community_common import (
     composer_extras, flash, follow_state, post_stats, publish_composed, read_form, see_other, text_field, viewer_of,

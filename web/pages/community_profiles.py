@@ -16,7 +16,7 @@ from federation.vocab import APPLICATION, PERSON, SERVICE
 from models.actors import Actor, PageRole
 from models.follows import ACCEPTED, Follow
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.pages.community_common import (
     composer_extras, flash, publish_composed, follow_state, post_stats, read_form, see_other, text_field, viewer_of,
 )

@@ -12,7 +12,7 @@ from federation.groups import moderation
 from federation.groups.intake import thread_root
 from models.actors import Actor
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.api.group_lookup import http_error
 from web.pages.community_common import (
     VisiblePost, composer_extras, flash, publish_composed, followed_ids, may_see, post_stats, read_form, see_other, text_field,

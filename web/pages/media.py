@@ -10,7 +10,7 @@ from multidict import MultiDictProxy
 from federation.actions import ActionError
 from models.accounts import MediaFile
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web import request_keys as rk
 from web.api.auth import require_actor
 from web.media import (

@@ -18,7 +18,7 @@ from models.actors import Actor
 from models.groups import HeldActivity
 from models.moderation import ModLogEntry, Report
 from models.posts import Post
-from server import keys
+from web import app_keys as keys
 from web.csrf import CSRF_FIELD
 from web.i18n import N_
 from web.negotiation import page_number

@@ -12,7 +12,7 @@ from models.actors import Actor
 from models.follows import PENDING, Follow
 from models.groups import HELD, HeldActivity
 from models.moderation import OPEN, RULE_ACTIONS, RULE_TARGETS, ContentRule, Report
-from server import keys
+from web import app_keys as keys
 from web.pages.moderation_common import (
     PAGE_SIZE, DecisionFailed, add_rule_from_form, decide_held, decide_report, done, flash, held_views, int_path,
     modlog_rows, posted_values, read_form, reason_of, report_views,

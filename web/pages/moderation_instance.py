@@ -17,7 +17,7 @@ from models.moderation import (
     ACTOR_POLICIES, DOMAIN_POLICIES, OPEN, RULE_ACTIONS, RULE_TARGETS, ActorPolicy, ContentRule, DomainPolicy,
     ModLogEntry, Report,
 )
-from server import keys
+from web import app_keys as keys
 from web.i18n import N_
 from web.pages.moderation_common import (
     PAGE_SIZE, DecisionFailed, add_rule_from_form, decide_held, decide_report, done, flash, held_views, int_path,
