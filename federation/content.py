@@ -20,6 +20,8 @@ _ALLOWED_TAGS = frozenset(
     {
         "p", "br", "a", "span", "strong", "em", "b", "i", "u", "s", "del",
         "code", "pre", "blockquote", "ul", "ol", "li", "sup", "sub",
+        # Block elements kept so their text stays apart: stripping `<h2>Title</h2>Text` would leave "TitleText".
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr",
     }
 )  # fmt: skip
 # Classes Mastodon uses to mark up mentions, hashtags and shortened links.
@@ -215,9 +217,12 @@ def _blank(text: str, spans: list[_Span]) -> str:
 # --- HTML to text --------------------------------------------------------------
 
 _BLOCK_TAGS = frozenset(
-    {"p", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table"}
-)
-_LINE_TAGS = frozenset({"br", "li", "tr"})
+    {
+        "p", "div", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr",
+        "section", "article", "header", "footer", "aside", "figure", "figcaption", "dl", "details",
+    }
+)  # fmt: skip
+_LINE_TAGS = frozenset({"br", "li", "tr", "dt", "dd", "summary"})
 _SILENT_TAGS = frozenset({"script", "style", "template", "noscript"})
 
 
@@ -238,8 +243,11 @@ class _TextExtractor(HTMLParser):
             self._parts.append("\n\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
+        # `<br/>`, `<hr/>`: a void element written self-closed separates like the plain form.
+        if tag in _LINE_TAGS:
             self._parts.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self._parts.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SILENT_TAGS:

@@ -15,6 +15,7 @@ from federation.http import FetchError
 from federation.queue import backoff_delay, claim, retry_after, utcnow
 from federation.signatures import sign_request
 from federation import vocab
+from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.insights import UNFOLLOWED, FollowEvent
 from models.queues import DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff, OutboundActivity
@@ -35,14 +36,30 @@ def _host(url: str) -> str:
 
 
 async def audience_inboxes(ctx: "FederationContext", audience: dict[str, Any]) -> list[str]:
-    """Distinct remote inboxes for an audience: a follower's shared inbox stands in for its own."""
+    """Distinct remote inboxes for an audience, one delivery per server where the server has a shared inbox.
+
+    A follower's shared inbox stands in for its own. Once a server's shared inbox is in the set, the
+    personal inboxes on that host (a mentioned person, the author replied to) are dropped: the shared
+    inbox serves everyone addressed there, and a server that gets the same activity twice processes it
+    twice, racing itself.
+    """
     inboxes = set(audience.get("inboxes") or [])
+    shared: set[str] = set()
     followers_of = audience.get("followers_of")
-    if followers_of is not None:
+    # Older rows name one actor (or null); newer ones a list (a group that carries a member's post, too).
+    targets = [] if followers_of is None else followers_of if isinstance(followers_of, list) else [followers_of]
+    if targets:
         rows = await Follow.filter(
-            target_id=followers_of, state=ACCEPTED, follower__is_local=False, follower__deleted_at=None
+            target_id__in=targets, state=ACCEPTED, follower__is_local=False, follower__deleted_at=None
         ).values_list("follower__shared_inbox", "follower__inbox")
-        inboxes.update(shared or inbox for shared, inbox in rows)
+        inboxes.update(shared_inbox or inbox for shared_inbox, inbox in rows)
+        shared.update(shared_inbox for shared_inbox, _ in rows if shared_inbox)
+    named = sorted(set(audience.get("inboxes") or []) - shared)
+    if named:
+        # A named inbox may itself be a server's shared inbox (a remote group's, say).
+        shared.update(await Actor.filter(shared_inbox__in=named).distinct().values_list("shared_inbox", flat=True))
+    shared_hosts = {_host(inbox) for inbox in shared & inboxes}
+    inboxes = {inbox for inbox in inboxes if inbox in shared or _host(inbox) not in shared_hosts}
     await ctx.policies.refresh()
     return sorted(
         inbox for inbox in inboxes

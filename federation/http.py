@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -31,6 +30,8 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from yarl import URL
+
+from federation.protocol.json_body import JsonBodyError, loads_bounded
 
 AP_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 AP_CONTENT_TYPES: tuple[str, ...] = ("application/activity+json", "application/ld+json")
@@ -339,9 +340,10 @@ class SafeHttpClient:
                 status=resp.status,
             )
         try:
-            document = json.loads(resp.body)
-        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            raise FetchError(f"{where}: body is not valid JSON ({exc})", url=resp.url) from exc
+            # Bounded and storable, as inbox bodies are: no deep nesting, no NUL.
+            document = loads_bounded(resp.body, storable_strings=True)
+        except JsonBodyError as exc:
+            raise FetchError(f"{where}: {exc}", url=resp.url) from exc
         if not isinstance(document, dict):
             raise FetchError(
                 f"{where}: JSON {type(document).__name__} received, expected an object",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
+from federation.content import render_text
 from federation.signatures import generate_rsa_keypair
 from federation.urls import INSTANCE_ACTOR_NAME, LocalUrls
 from federation.vocab import APPLICATION, GROUP, PERSON, SERVICE
@@ -97,19 +98,33 @@ async def create_user(
     return actor
 
 
+def description_html(text: str, urls: LocalUrls) -> str:
+    """A description people type (a page's, like a user's bio): plain text in, escaped HTML with our own
+    links, hashtags and paragraphs out. The text is the source: html_to_text gives it back for editing."""
+    text = text.strip()
+    return render_text(text, mention_urls={}, tag_url=urls.tag) if text else ""
+
+
+# The length of Actor.category.
+CATEGORY_LENGTH = 100
+
+
 async def create_page(
     ctx: "FederationContext", name: str, *, owner: Actor, display_name: str | None = None,
     category: str | None = None, summary: str = "", profile_fields: list[dict[str, str]] | None = None,
     manually_approves: bool = False,
 ) -> Actor:
+    """A page owned by `owner`; `summary` is plain text (HTML in it is shown as text, never as markup)."""
     check_name(name)
+    if category is not None and len(category) > CATEGORY_LENGTH:
+        raise LocalActorError(f"the category can be at most {CATEGORY_LENGTH} characters long")
     if owner.type != PERSON or not owner.is_local:
         raise LocalActorError(f"the owner of a page must be a local user, not {owner.uri}")
     await _ensure_free(name)
     async with in_transaction():
         page = await new_local_actor(
-            ctx.urls, ctx.host, SERVICE, name, display_name=display_name, summary=summary,
-            category=category, profile_fields=profile_fields,
+            ctx.urls, ctx.host, SERVICE, name, display_name=display_name,
+            summary=description_html(summary, ctx.urls), category=category, profile_fields=profile_fields,
         )
         if manually_approves:
             await Actor.filter(id=page.id).update(manually_approves=True)

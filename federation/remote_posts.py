@@ -5,7 +5,8 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from federation.content import sanitize_html
+from federation.addressees import record_addressees
+from federation.content import html_to_text, sanitize_html
 from federation.policy.screening import Adjustments
 from federation.protocol.objects import ObjectDoc
 from federation.vocab import PUBLIC_ALIASES
@@ -28,18 +29,13 @@ def visibility_of(doc: ObjectDoc, author: Actor) -> str:
 
 
 def edited_fields(doc: ObjectDoc, author: Actor, updated: datetime | None) -> dict:
-    """What an Update may change: the content, never the author, the date or the thread."""
+    """What an Update may change: the content, never the author, the date, the thread or the audience (an edit
+    that re-addressed a private group's post to Public must not make it public, as on Mastodon)."""
     fields = post_fields(doc, author)
-    for name in ("author", "published", "in_reply_to_uri"):
+    for name in ("author", "published", "in_reply_to_uri", "visibility", "to", "cc"):
         fields.pop(name)
     fields["edited_at"] = updated or datetime.now(timezone.utc)
     return fields
-
-
-async def _parent_group(parent: Post | None) -> Actor | None:
-    if parent is None or parent.group_id is None:
-        return None
-    return await Actor.filter(id=parent.group_id).first()
 
 
 async def is_relevant(ctx: "FederationContext", doc: ObjectDoc, author: Actor) -> bool:
@@ -63,7 +59,9 @@ def post_fields(doc: ObjectDoc, author: Actor, adjustments: Adjustments | None =
         "type": doc.type,
         "is_local": False,
         "content": sanitize_html(doc.content or ""),
-        "summary": doc.summary,
+        # A content warning is shown as text (HTML in it would show as tags); a description is sanitised HTML.
+        "summary": html_to_text(doc.content_warning) or None if doc.content_warning else None,
+        "description": sanitize_html(doc.description) or None if doc.description else None,
         "name": doc.name,
         "sensitive": doc.sensitive or adjust.sensitive,
         "limited": adjust.limited,
@@ -86,15 +84,25 @@ def post_fields(doc: ObjectDoc, author: Actor, adjustments: Adjustments | None =
 async def store_remote_post(
     doc: ObjectDoc, author: Actor, activity_id: str, group: Actor | None = None, adjustments: Adjustments | None = None
 ) -> Post:
-    """Create the post (or give the stored one); a reply to one of our posts also counts as an interaction."""
+    """Create the post (or give the stored one); a reply to one of our posts also counts as an interaction.
+
+    Only group intake passes `group` (the group admitted the post): a reply never joins its parent's group
+    by itself, so nobody can write into a group by replying from outside it.
+    """
     parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
     fields = post_fields(doc, author, adjustments)
     fields["in_reply_to"] = parent
-    fields["group"] = group or (await _parent_group(parent))
+    fields["group"] = group
+    fields["audience_group"] = group
+    if group is not None and group.manually_approves:
+        fields["visibility"] = "private"  # admitted into a private group: private, whatever its addressing said
     post, created = await Post.get_or_create(defaults=fields, uri=doc.id)
-    if not created and post.group_id is None and fields["group"] is not None:
-        post.group = fields["group"]
-        await post.save(update_fields=["group_id"])
+    if not created and post.group_id is None and group is not None:
+        post.group = post.audience_group = group
+        post.visibility = fields["visibility"]
+        await post.save(update_fields=["group_id", "audience_group_id", "visibility"])
+    if created:
+        await record_addressees(post)
     if created and parent is not None and parent.is_local:
         await Interaction.get_or_create(
             defaults={"kind": REPLY, "actor": author, "post": parent}, activity_uri=activity_id

@@ -177,7 +177,10 @@ def _looks_local(host: str) -> bool:
 async def resolve_handle(ctx: "FederationContext", handle: str) -> Actor:
     name, host = parse_handle(handle)
     if host == ctx.host:
-        actor = await Actor.filter(local_name=name, is_local=True, deleted_at=None).first()
+        # As WebFinger answers: the user or page of that name first, else the group (`!name` is the group).
+        local = Actor.filter(is_local=True, deleted_at=None)
+        actor = None if name.startswith("!") else await local.filter(local_name=name).first()
+        actor = actor or await local.filter(group_name=name.lstrip("!")).first()
         if actor is None:
             raise ResolveError(f"no local actor named {name}")
         return actor

@@ -18,6 +18,7 @@ from federation.groups.access import is_moderator
 from federation.instance_settings import get_setting
 from federation.outbox import publish
 from federation.policy.admin import set_actor_policy
+from federation.protocol.common import id_of
 from federation.queue import utcnow
 from models.actors import Actor, LocalUser
 from models.groups import APPROVED, EXPIRED, HELD, REJECTED, HeldActivity
@@ -59,8 +60,7 @@ async def approve(
     group = await _checked(moderator, held)
     author = await Actor.get(id=held.actor_id)
     activity = held.activity
-    obj = activity.get("object")
-    object_id = obj.get("id") if isinstance(obj, dict) else obj
+    object_id = id_of(activity.get("object"))
     async with in_transaction():
         if trust and not author.is_local:
             await set_actor_policy(ctx, moderator, author, TRUSTED, reason="approved and trusted by a moderator")
@@ -68,7 +68,7 @@ async def approve(
         local = await Post.filter(uri=object_id, author=author, is_local=True).first()
         if local is not None and group is not None:
             # A local member's post exists already; it only joins the group now.
-            await Post.filter(id=local.id).update(group=group)
+            await Post.filter(id=local.id).update(group=group, audience_group=group)
             await relay.announce(ctx, group, activity)
         else:
             await _process_again(activity)

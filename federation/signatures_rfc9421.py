@@ -28,6 +28,7 @@ _BYTES = re.compile(r":([A-Za-z0-9+/=]*):")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 ALGORITHMS = ("rsa-v1_5-sha256", "rsa-pss-sha512", "ed25519")
 _TARGETS = frozenset({"@target-uri", "@path", "@request-target"})
+_HOST_BINDING = frozenset({"@authority", "@target-uri"})
 _DIGESTS = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
 
 
@@ -366,6 +367,10 @@ def _check_coverage(signature: SignatureInput, needs_digest: bool) -> None:
         raise Rfc9421Error(f"RFC 9421 signature must cover @target-uri, @path or @request-target {listing}")
     if needs_digest and "content-digest" not in covered:
         raise Rfc9421Error(f"RFC 9421 signature must cover content-digest on a request with a body {listing}")
+    # Bound to this host: without @authority or @target-uri, a delivery captured by (or sent to) another
+    # server verifies here too, and could be replayed to us within the time window.
+    if not covered & _HOST_BINDING:
+        raise Rfc9421Error(f"RFC 9421 signature must cover @authority or @target-uri {listing}")
     if signature.param("created") is None and "date" not in covered:
         raise Rfc9421Error(f"RFC 9421 signature has no created parameter and does not cover date {listing}")
 

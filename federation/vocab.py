@@ -42,7 +42,11 @@ SERVICE = "Service"
 APPLICATION = "Application"
 GROUP = "Group"
 
-POST_TYPES = frozenset({"Note", "Article", "Page", "Question"})
+# Objects taken as posts. Event (Mobilizon), Video (PeerTube), Audio (Funkwhale) and Document are kept as
+# posts with a title, a description, a link and attachments until richer support arrives.
+POST_TYPES = frozenset({"Note", "Article", "Page", "Question", "Event", "Video", "Audio", "Document"})
+# Post types whose `summary` is a content warning; on the others it is a description (docs/federation.md).
+CONTENT_WARNING_TYPES = frozenset({"Note", "Question"})
 
 
 def is_public(addresses: list[str] | tuple[str, ...]) -> bool:

@@ -81,6 +81,9 @@ class MediaFile(Model):
     height = fields.IntField()
     size = fields.IntField()
     description = fields.TextField(default="")  # the alt text
+    # The capability in the file's URL (?k=): a post's media is served to anyone who has the post's URL for it,
+    # which only the post's audience was given; without the key, only to viewers who may see the post.
+    access_key = fields.CharField(max_length=32, null=True)
     post: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
         "models.Post", related_name="media", null=True, on_delete=fields.SET_NULL
     )

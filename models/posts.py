@@ -19,8 +19,10 @@ class Post(Model):
     is_local = fields.BooleanField(default=False)
     content = fields.TextField(default="")  # sanitised HTML
     source = fields.TextField(null=True)  # the author's plain text, local posts only
-    summary = fields.TextField(null=True)  # content warning
-    name = fields.TextField(null=True)  # title (Article, Page)
+    summary = fields.TextField(null=True)  # content warning, plain text
+    name = fields.TextField(null=True)  # title (Article, Page, Event...)
+    # Sanitised HTML: the `summary` of an Article, Page, Event, Video... is a description, not a warning.
+    description = fields.TextField(null=True)
     sensitive = fields.BooleanField(default=False)
     language = fields.CharField(max_length=16, null=True)
     visibility = fields.CharField(max_length=16, default="public")
@@ -38,6 +40,14 @@ class Post(Model):
     group: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="group_posts", null=True, on_delete=fields.SET_NULL
     )
+    # The group whose members are this post's audience: set whenever a post is written into a group,
+    # admitted or still held (`group` is set only once the group admitted it). See federation/audience.py.
+    audience_group: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="audience_posts", null=True, on_delete=fields.SET_NULL
+    )
+    # The id of the local group's Announce{object: post id} (the boost Mastodon shows), so that a deletion
+    # or removal can Undo it; null when there is none standing.
+    group_announce_uri = fields.CharField(max_length=URL_LENGTH, null=True)
     locked_at = fields.DatetimeField(null=True)
     # Removal by a moderator (reversible), as opposed to deletion by the author.
     removed_at = fields.DatetimeField(null=True)
@@ -61,6 +71,24 @@ class Post(Model):
     @property
     def is_visible(self) -> bool:
         return self.deleted_at is None and self.removed_at is None
+
+
+class PostAddressee(Model):
+    """A local actor a post is addressed to or mentions: who may read a followers-only or direct post
+    without following its author, kept as rows so that the audience can be a query (federation/audience.py)."""
+
+    id = fields.BigIntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="addressees", on_delete=fields.CASCADE
+    )
+    actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="addressed_posts", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "post_addressee"
+        unique_together = (("post", "actor"),)
+        indexes = (("actor_id", "post_id"),)
 
 
 LIKE = "like"

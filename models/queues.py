@@ -67,8 +67,8 @@ class OutboundActivity(Model):
 class FanOut(QueueRow):
     """A promise to deliver one activity to an audience. A worker expands it into Delivery rows.
 
-    audience: {"followers_of": <actor id> | null, "inboxes": [...]} resolved at expansion time,
-    so a crash between the post and the expansion loses nothing.
+    audience: {"followers_of": [<actor id>, ...] (older rows: one id or null), "inboxes": [...]} resolved
+    at expansion time, so a crash between the post and the expansion loses nothing.
     """
 
     id = fields.BigIntField(primary_key=True)

@@ -16,7 +16,7 @@ from server.app import create_app
 from server.session import federation_session
 from server.cli_admin import AdminCommandError, add_admin_commands
 from server.cli_groups import GroupCommandError, add_group_commands
-from server.database import activate, apply_migrations, open_database
+from server.database import SchemaError, activate, apply_migrations, open_migrated_database
 from server.settings import Settings, SettingsError, load_settings
 from server.version import VERSION
 from server.worker import run_worker
@@ -28,7 +28,7 @@ class CommandError(Exception):
 
 
 async def _admin_hint(settings: Settings) -> None:
-    database = await open_database(settings.database_url)
+    database = await open_migrated_database(settings.database_url)
     activate(database)
     try:
         has_admin = await LocalUser.filter(is_admin=True).exists()
@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     page_create.add_argument("--owner", required=True, help="the local user who owns the page")
     page_create.add_argument("--display-name", help="the name shown on the page")
     page_create.add_argument("--category", help="e.g. Bakery, Newspaper, Musician")
-    page_create.add_argument("--summary", help="the description (HTML is escaped)")
+    page_create.add_argument("--summary", help="the description, as plain text (HTML in it shows as text)")
     page_create.add_argument("--field", action="append", metavar="NAME=VALUE",
                              help="a contact detail or profile field; repeat for more")
     page_create.add_argument("--approve-followers", action="store_true",
@@ -200,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         args.handler(settings, args)
-    except (SettingsError, CommandError, GroupCommandError, AdminCommandError) as exc:
+    except (SettingsError, SchemaError, CommandError, GroupCommandError, AdminCommandError) as exc:
         print(f"moot: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -6,15 +6,18 @@ from typing import AsyncIterator
 
 from federation.context import FederationContext
 from federation.local_actors import ensure_instance_actor
-from server.database import activate, open_database
+from server.database import activate, open_migrated_database
 from server.lifecycle import build_federation, new_http_client
 from server.settings import Settings
 
 
 @asynccontextmanager
 async def federation_session(settings: Settings) -> AsyncIterator[FederationContext]:
-    """The database and a federation context, for commands that run outside the server."""
-    database = await open_database(settings.database_url)
+    """The database and a federation context, for commands that run outside the server.
+
+    SchemaError (from server.database) when the database was never migrated, or is behind.
+    """
+    database = await open_migrated_database(settings.database_url)
     activate(database)
     http = new_http_client(settings)
     await http.start()

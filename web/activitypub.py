@@ -5,7 +5,7 @@ from aiohttp import web
 
 from federation import render
 from federation.authenticate import AuthError, signed_fetcher
-from federation.groups.access import can_fetch
+from federation import audience
 from federation.vocab import APPLICATION, OBJECT_CONTEXT
 from models.actors import Actor, LocalUser
 from models.posts import Post
@@ -19,7 +19,6 @@ from web.pages.community_profiles import profile_page
 from web.templating import render_page
 
 ACTOR_TYPES_BY_PATH = {"users": "Person", "pages": "Service", "groups": "Group"}
-PUBLIC_VISIBILITIES = ("public", "unlisted")
 
 
 async def find_local_actor(kind: str, name: str) -> Actor | None:
@@ -86,30 +85,33 @@ async def collection(request: web.Request) -> web.StreamResponse:
     name = request.match_info["collection"]
     if name == "moderators" and actor.type != "Group" or name == "following" and actor.type == "Group":
         raise web.HTTPNotFound(text=f"no {name} collection here")
-    if actor.type == "Group" and name != "moderators" and not await can_fetch(actor, await _fetcher(request)):
+    if actor.type == "Group" and name != "moderators" and actor.manually_approves and \
+            not await audience.may_see_group_content(actor, audience.viewer_of(await _fetcher(request))):
         # A private group shows how many, never who or what, to anyone but its members.
         return activity_response(await collections.hidden(actor, name))
     return activity_response(await _COLLECTIONS[name](actor, page_number(request)))
 
 
 async def post_object(request: web.Request) -> web.StreamResponse:
+    """A local post as ActivityPub JSON, for whom federation/audience.py allows: anyone for public posts, else
+    the signed fetch of someone in its audience (or their server's instance actor). 404 for everyone else."""
     fed = request.app[keys.FEDERATION]
     post = await Post.filter(uri=f"{fed.base_url}/posts/{request.match_info['post_id']}", is_local=True).first()
     if post is None:
         raise web.HTTPNotFound(text="no such post")
-    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
-    if group is not None and group.manually_approves:
-        # Private group content: only for signed fetches by members (or their servers).
-        if not await can_fetch(group, await _fetcher(request)):
+    viewer = audience.ANONYMOUS
+    if not await audience.may_know_gone(post, viewer):
+        # Not public: only a signed fetch can be in its audience (a bad signature is a 401).
+        viewer = audience.viewer_of(await _fetcher(request))
+        if viewer.is_anonymous or not await audience.may_know_gone(post, viewer):
             raise web.HTTPNotFound(text="no such post")
-    elif post.visibility not in PUBLIC_VISIBILITIES:
-        # Followers-only and direct posts are not served to unauthenticated fetches.
-        raise web.HTTPNotFound(text="no such post")
-    if post.deleted_at is not None or post.removed_at is not None:
+    if not await audience.may_see_post(post, viewer):
         return activity_response(render.render_tombstone(post), status=410)
     await post.fetch_related("author")
     if not wants_activity_json(request):
         raise web.HTTPSeeOther(f"/threads/{post.id}")  # people read posts in their thread
+    group_id = post.group_id or post.audience_group_id
+    group = await Actor.filter(id=group_id).first() if group_id else None
     doc = render.render_post(post, post.author.uri, audience=group.uri if group else None)
     return activity_response(render.with_context(doc, OBJECT_CONTEXT))
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation import render
+from tortoise.expressions import Q
+
+from federation import audience, render
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.groups import GroupRole
@@ -49,13 +51,16 @@ async def following(actor: Actor, page: int | None) -> dict[str, Any]:
 async def featured(actor: Actor, page: int | None) -> dict[str, Any]:
     """Pinned posts. Mastodon reads the items inline, so the collection carries them as well as a first page."""
     owner = {"group": actor} if actor.type == "Group" else {"author": actor}
+    # A group's collections are served only to its audience (web/activitypub.py); a person's or page's pins
+    # only as far as they are public.
+    shown = audience.visible_posts(audience.ANONYMOUS) if actor.type != "Group" else Q(deleted_at=None)
     posts = (
-        await Post.filter(**owner, pinned_at__isnull=False, deleted_at=None, removed_at=None)
+        await Post.filter(shown, **owner, pinned_at__isnull=False, removed_at=None)
         .order_by("-pinned_at")
         .prefetch_related("author")
     )
-    audience = actor.uri if actor.type == "Group" else None
-    items = [render.render_post(post, post.author.uri, audience=audience) for post in posts]
+    group_uri = actor.uri if actor.type == "Group" else None
+    items = [render.render_post(post, post.author.uri, audience=group_uri) for post in posts]
     collection_id = actor.featured_url or ""
     if page is not None:
         return render.ordered_page(_page_url(collection_id, 1), collection_id, items, None, len(items))

@@ -44,8 +44,16 @@ def media_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "media"
 
 
-def media_url(base_url: str, file_name: str) -> str:
-    return f"{base_url}/media/{file_name}"
+def media_url(base_url: str, file_name: str, access_key: str | None = None) -> str:
+    return f"{base_url}/media/{file_name}" + (f"?k={access_key}" if access_key else "")
+
+
+def file_name_of(url: str, base_url: str) -> str | None:
+    """The stored file a local media URL names (its ?k= key aside), else None."""
+    prefix = media_url(base_url, "")
+    if not url.startswith(prefix):
+        return None
+    return url[len(prefix):].split("?", 1)[0] or None
 
 
 def error_text(request: web.Request, exc: MediaError) -> str:
@@ -80,7 +88,8 @@ async def store_image(settings: Settings, owner: Actor, data: bytes, alt: str = 
     await asyncio.to_thread(_write_new, directory, file_name, image.data)
     try:
         return await MediaFile.create(owner=owner, file_name=file_name, media_type=image.media_type,
-                                      width=image.width, height=image.height, size=len(image.data), description=alt)
+                                      width=image.width, height=image.height, size=len(image.data), description=alt,
+                                      access_key=secrets.token_urlsafe(16) if purpose == ATTACHMENT else None)
     except BaseException:
         (directory / file_name).unlink(missing_ok=True)
         raise
@@ -109,7 +118,7 @@ def attachment_doc(media: MediaFile, base_url: str) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "type": "Image",
         "mediaType": media.media_type,
-        "url": media_url(base_url, media.file_name),
+        "url": media_url(base_url, media.file_name, media.access_key),
         "width": media.width,
         "height": media.height,
     }
@@ -120,7 +129,8 @@ def attachment_doc(media: MediaFile, base_url: str) -> dict[str, Any]:
 
 def media_json(media: MediaFile, base_url: str) -> dict[str, Any]:
     """The Mastodon API MediaAttachment."""
-    return _api_media(str(media.id), "image", media_url(base_url, media.file_name), media.description or None,
+    return _api_media(str(media.id), "image", media_url(base_url, media.file_name, media.access_key),
+                      media.description or None,
                       {"original": {"width": media.width, "height": media.height,
                                     "size": f"{media.width}x{media.height}", "aspect": media.width / media.height}})
 
@@ -136,7 +146,7 @@ async def status_media_json(post: Post) -> list[dict[str, Any]]:
     result = []
     for index, doc in enumerate(post.attachments or []):
         url = str(doc.get("url") or "")
-        media = local.get(url.rsplit("/", 1)[-1])
+        media = local.get(url.rsplit("/", 1)[-1].split("?", 1)[0])
         kind = str(doc.get("mediaType") or "").split("/")[0]
         item = _api_media(str(media.id) if media else f"{post.id}-{index}",
                           kind if kind in ("image", "video", "audio") else "unknown", url or None, doc.get("name"),
@@ -188,8 +198,7 @@ async def link_to_post(post: Post, media: Iterable[MediaFile] = (), attachments:
                        base_url: str = "") -> None:
     """Mark media as attached to `post` (given as rows, or as the attachment docs built from them)."""
     ids = [item.id for item in media]
-    prefix = media_url(base_url, "")
-    names = [str(doc.get("url", ""))[len(prefix):] for doc in attachments if str(doc.get("url", "")).startswith(prefix)]
+    names = [name for doc in attachments if (name := file_name_of(str(doc.get("url", "")), base_url))]
     if ids:
         await MediaFile.filter(id__in=ids, post_id=None).update(post_id=post.id)
     if names:

@@ -4,8 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 import jinja2
+import markupsafe
 from aiohttp import web
 
+from federation.content import sanitize_html
 from web import app_keys as keys
 from web import request_keys as rk
 from web.csrf import CSRF_FIELD, token_for
@@ -22,7 +24,14 @@ def make_environment() -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_null_translations(newstyle=True)
+    env.filters["clean_html"] = clean_html
     return env
+
+
+def clean_html(value: str | None) -> markupsafe.Markup:
+    """HTML from the database made safe to show, whoever wrote it and whenever (`{{ x | clean_html }}`): for
+    stored HTML that was not always sanitised (the summaries of pages made before they were plain text)."""
+    return markupsafe.Markup(sanitize_html(value or ""))
 
 
 def request_locale(request: web.Request) -> str:
@@ -68,8 +77,22 @@ def render_page(request: web.Request, template: str, status: int = 200, **contex
     return response
 
 
+# ASCII control characters and space: browsers strip them from both ends of a URL, and drop tabs and
+# line breaks anywhere in it (WHATWG URL parsing), so "/\t/evil.example" is read as "//evil.example".
+_URL_CONTROLS = "".join(map(chr, range(0x21))) + "\x7f"
+_DROPPED = str.maketrans("", "", "".join(map(chr, range(0x20))) + "\x7f")
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only same-site paths: never an open redirect.
+
+    The target is read as a browser reads a Location: control characters and whitespace around it go,
+    control characters inside it go, and a backslash is a slash. What is left must be a path with one
+    leading slash; "//host" and "/\\host" name another site, "https://host" is absolute.
+    """
+    if not target:
+        return default
+    path = target.strip(_URL_CONTROLS).translate(_DROPPED).replace("\\", "/")
+    if path.startswith("/") and not path.startswith("//"):
+        return path
     return default

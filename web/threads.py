@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
-
+from federation.audience import Viewer, in_thread_of, visible_posts
 from models.posts import Post
 
 MAX_THREAD_POSTS = 500
@@ -15,20 +14,15 @@ class ThreadNode:
     replies: list["ThreadNode"] = field(default_factory=list)
 
 
-def _always(_: Post) -> bool:
-    return True
-
-
-async def reply_tree(root: Post, keep: Callable[[Post], bool] = _always) -> list[ThreadNode]:
-    """Nested replies, breadth-first from the root, oldest first at each level (authors prefetched).
-
-    Deleted replies are left out; so are removed ones and those `keep` refuses, with everything under them.
-    """
+async def reply_tree(root: Post, viewer: Viewer, *, removed: bool = False) -> list[ThreadNode]:
+    """Nested replies the viewer may see (federation/audience.py), breadth-first from the root, oldest first at
+    each level (authors prefetched). Replies the viewer may not see are left out with everything under them;
+    so are removed ones unless `removed` (moderators see them, to restore them)."""
     children: dict[int, list[Post]] = {}
     frontier, seen = [root.id], 0
     while frontier and seen < MAX_THREAD_POSTS:
         level = (
-            await Post.filter(in_reply_to_id__in=frontier, deleted_at=None)
+            await Post.filter(visible_posts(viewer), in_thread_of(root), in_reply_to_id__in=frontier)
             .order_by("published", "id")
             .limit(MAX_THREAD_POSTS - seen)
             .prefetch_related("author")
@@ -42,7 +36,7 @@ async def reply_tree(root: Post, keep: Callable[[Post], bool] = _always) -> list
         return [
             ThreadNode(reply, tree(reply.id))
             for reply in children.get(post_id, [])
-            if reply.removed_at is None and keep(reply)
+            if removed or reply.removed_at is None
         ]
 
     return tree(root.id)

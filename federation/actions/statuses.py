@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise.transactions import in_transaction
 
 from federation import render
+from federation.addressees import record_addressees
 from federation.content import find_hashtags, find_mentions, render_text
 from federation.groups import relay
 from federation.groups.intake import decide
@@ -129,21 +130,27 @@ async def _audience_inboxes(post: Post, group: Actor | None) -> list[str]:
 async def _publish_post_activity(
     ctx: "FederationContext", actor: Actor, post: Post, activity_type: str, obj: Any, group: Actor | None = None
 ) -> dict[str, Any]:
-    """Send a post's activity to its audience; a local group the post was admitted to relays it."""
+    """Send a post's activity to its audience; a local group the post was admitted to relays it.
+
+    The group's followers also get the author's own Update or Delete: Mastodon cannot read the group's
+    Announce{Update} or Announce{Delete}, but it applies an Update or Delete from the author of a post it has.
+    """
     if group is None and post.group_id:
         group = await Actor.filter(id=post.group_id).first()
     activity = render.activity(
         ctx.urls.new_activity(), activity_type, actor.uri, obj, to=post.to, cc=post.cc,
         audience=group.uri if group else None,
     )
+    relayed = group is not None and group.is_local and post.group_id == group.id
     await publish(
         actor,
         activity,
         to_followers=post.visibility in ("public", "unlisted") or (post.visibility == "private" and group is None),
         inboxes=await _audience_inboxes(post, group),
         public=post.visibility in ("public", "unlisted"),
+        followers_of=[group] if relayed and group is not None and activity_type in ("Update", "Delete") else [],
     )
-    if group is not None and group.is_local and post.group_id == group.id:
+    if relayed and group is not None:
         await relay.announce(ctx, group, activity)
     return activity
 
@@ -196,10 +203,13 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
         tags=tags,
         attachments=[dict(item) for item in data.attachments],
         group=group if admitted else None,
+        # Held or admitted, a post written into a group is for the group's audience (federation/audience.py).
+        audience_group=group,
         published=datetime.now(timezone.utc),
     )
     async with in_transaction():
         await post.save()
+        await record_addressees(post)
         obj = render.render_post(post, actor.uri, audience=group.uri if group else None)
         activity = await _publish_post_activity(ctx, actor, post, "Create", obj, group)
         if group is not None and not admitted:
@@ -220,7 +230,7 @@ async def edit_status(ctx: "FederationContext", actor: Actor, post: Post, data: 
     post.language = data.language or post.language
     post.edited_at = datetime.now(timezone.utc)
     async with in_transaction():
-        await post.save()
+        await post.save()  # the audience stays as created (federation/audience.py): an edit does not widen it
         group_uri = (await Actor.get(id=post.group_id)).uri if post.group_id else None
         await _publish_post_activity(ctx, actor, post, "Update", render.render_post(post, actor.uri, audience=group_uri))
     ctx.wake()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from tortoise.transactions import in_transaction
 
@@ -69,10 +69,11 @@ async def decide(group: Actor, author: Actor, parent: Post | None, approved: boo
     return ACCEPTED
 
 
-async def target_group(ctx: "FederationContext", doc: ObjectDoc) -> Actor | None:
-    """The local group a post is for: addressed (to/cc/audience), mentioned, or the group of its thread."""
-    addressed = {*doc.audience, *doc.to, *doc.cc, *(tag.href for tag in doc.tags if tag.href and tag.type == "Mention")}
-    local = [uri for uri in addressed if ctx.urls.is_local(uri)]
+async def target_group(ctx: "FederationContext", doc: ObjectDoc, addressed: Iterable[str] = ()) -> Actor | None:
+    """The local group a post is for: addressed (to/cc/audience of the post, or of its activity: `addressed`),
+    mentioned, or the group of its thread."""
+    mentioned = (tag.href for tag in doc.tags if tag.href and tag.type == "Mention")
+    local = [uri for uri in {*doc.audience, *doc.to, *doc.cc, *mentioned, *addressed} if ctx.urls.is_local(uri)]
     if local:
         group = await Actor.filter(uri__in=local, type="Group", is_local=True, deleted_at=None).first()
         if group is not None:

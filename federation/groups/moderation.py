@@ -91,13 +91,18 @@ async def _moderator_activity(
     ctx: "FederationContext", group: Actor, moderator: Actor, activity_type: str, obj: Any,
     inboxes: tuple[str, ...] = (), **extra: Any,
 ) -> dict[str, Any]:
-    """The moderator's activity, sent to `inboxes` directly and relayed by the group to its members."""
+    """The moderator's activity, sent to `inboxes` directly and relayed by the group to its members.
+
+    In a public group it is addressed to Public, so it is stored public: its id answers a fetch
+    (GET /activities/{id}), as servers that receive the group's Announce of it may check.
+    """
     to, _ = relay.addressing(group)
+    public = PUBLIC in to
     activity = render.activity(
         ctx.urls.new_activity(), activity_type, moderator.uri, obj,
-        to=[PUBLIC] if PUBLIC in to else [group.uri], cc=[group.uri], audience=group.uri, **extra,
+        to=[PUBLIC] if public else [group.uri], cc=[group.uri], audience=group.uri, **extra,
     )
-    await publish(moderator, activity, to_followers=False, inboxes=inboxes, public=False)
+    await publish(moderator, activity, to_followers=False, inboxes=inboxes, public=public)
     await relay.announce(ctx, group, activity)
     return activity
 
@@ -160,13 +165,21 @@ async def ban_member(
         await apply_ban(group, target, reason, expires_at, remove_data, block_uri)
         extra = {"target": group.uri, "summary": reason or None, "removeData": remove_data or None,
                  "endTime": render.iso(expires_at)}
-        activity = render.activity(block_uri, "Block", moderator.uri, target.uri, to=[PUBLIC], cc=[group.uri], **extra)
+        # A private group's moderation is for its members (and the banned person), never Public.
+        to, cc = ([group.uri, group.followers_url or ""], [target.uri]) if group.manually_approves \
+            else ([PUBLIC], [group.uri])
+        activity = render.activity(block_uri, "Block", moderator.uri, target.uri, to=to, cc=cc, **extra)
         # The banned person's server hears it too, so its users see why their posts fail.
         await publish(moderator, activity, to_followers=False, inboxes=[] if target.is_local else [target.inbox])
         await relay.announce(ctx, group, activity)
         await modlog.record("member.banned", moderator=moderator, target=target.uri, group=group, reason=reason,
                             expires_at=render.iso(expires_at), remove_data=remove_data or None)
     ctx.wake()
+    membership = await Follow.filter(target=group, follower=target).first()
+    if group.manually_approves and membership is not None:
+        # A private group's content goes to its members only: a banned person stops receiving it (a Reject,
+        # so Mastodon drops the follow), and must ask again once the ban ends.
+        await reject_follow(ctx, membership)
 
 
 async def unban_member(ctx: "FederationContext", moderator: Actor, group: Actor, target: Actor) -> None:

@@ -83,8 +83,8 @@ async def _on_create(ctx: "FederationContext", group: Actor, inner: ActivityDoc)
 
 
 async def _on_update(ctx: "FederationContext", group: Actor, inner: ActivityDoc) -> None:
-    if inner.object is not None and inner.object.get("type") == "Group":
-        if inner.object.get("id") == group.uri:
+    if inner.object_type == "Group":
+        if inner.object_id == group.uri:
             await get_actor(ctx, group.uri, refresh=True)
         return
     doc = await _post_from(ctx, group, inner)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from federation.protocol.common import ProtocolError, host_of
 from federation.resolve import get_actor
 from models.actors import Actor
 from models.posts import Post
@@ -13,11 +14,37 @@ IGNORED = "ignored"
 if TYPE_CHECKING:
     from federation.context import FederationContext
     from federation.protocol.activity import ActivityDoc
+    from federation.protocol.objects import ObjectDoc
 
 
 async def sender(ctx: "FederationContext", activity: "ActivityDoc") -> Actor:
     """The authenticated actor of an activity (already stored when its key was fetched)."""
     return await get_actor(ctx, activity.actor)
+
+
+async def post_author(ctx: "FederationContext", activity: "ActivityDoc", doc: "ObjectDoc") -> Actor:
+    """Who wrote a created post: the activity's actor, who must be the object's `attributedTo`.
+
+    One origin rule more (docs/federation.md, "The origin rule for objects a group owns"): an object a
+    group owns, as Mobilizon sends its events, may be attributed to that Group when the Group is on the
+    actor's own host, the actor is a Person on that host and the object's id is on that host too. The
+    Person is then the author.
+    """
+    author = await sender(ctx, activity)
+    if doc.attributed_to == activity.actor or await is_group_owned(ctx, activity, doc, author):
+        return author
+    raise ProtocolError(f"{activity.type} by {activity.actor} of {doc.id}, attributed to {doc.attributed_to}")
+
+
+async def is_group_owned(ctx: "FederationContext", activity: "ActivityDoc", doc: "ObjectDoc", author: Actor) -> bool:
+    """The Mobilizon shape: a Person acting for a Group of their own server, on an object of that server."""
+    owner = doc.attributed_to
+    if owner is None or author.type != "Person":
+        return False
+    home = host_of(activity.actor)
+    if host_of(owner) != home or host_of(doc.id) != home:
+        return False
+    return (await get_actor(ctx, owner)).type == "Group"
 
 
 async def local_actor(uri: str | None) -> Actor | None:

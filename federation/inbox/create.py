@@ -1,4 +1,4 @@
-"""Create of a post (Note, Article, Page, Question): into a local group, or kept for local readers."""
+"""Create of a post (Note, Article, Page, Question, Event, Video...): into a local group, or kept for local readers."""
 from __future__ import annotations
 
 import logging
@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING
 
 from federation.fetch import fetch_object
 from federation.groups.intake import receive_post, target_group
-from federation.inbox.common import IGNORED, sender
+from federation.inbox.common import IGNORED, post_author
 from federation.policy.screening import screen_post
 from federation.protocol.activity import ActivityDoc
-from federation.protocol.common import ProtocolError
 from federation.protocol.objects import parse_object
 from federation.remote_posts import is_relevant, store_remote_post
 from federation.vocab import POST_TYPES
@@ -22,17 +21,16 @@ log = logging.getLogger(__name__)
 
 
 async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> str | None:
-    # Intake checked that an embedded object is on the actor's host and attributed to the actor;
-    # an object given only by id is fetched from its origin.
+    # Intake checked that an embedded object is on the actor's host and attributed to the actor (or to a
+    # group of the actor's server); an object given only by id is fetched from its origin.
     raw = activity.object if activity.object is not None else await fetch_object(ctx, activity.object_id or "")
     doc = parse_object(raw)
     if doc.type not in POST_TYPES:
         log.info("Create %s of a %s: not a post, ignored", activity.id, doc.type)
         return IGNORED
-    if doc.attributed_to != activity.actor:
-        raise ProtocolError(f"Create by {activity.actor} of {doc.id}, attributed to {doc.attributed_to}")
-    author = await sender(ctx, activity)
-    group = await target_group(ctx, doc)
+    author = await post_author(ctx, activity, doc)
+    # Mobilizon addresses an event's Create, not the Event itself, to the groups it mentions.
+    group = await target_group(ctx, doc, addressed=(*activity.to, *activity.cc, *activity.audience))
     if group is None and not await is_relevant(ctx, doc, author):
         log.info("Create %s: nobody here follows, is addressed or replied to; ignored", activity.id)
         return IGNORED

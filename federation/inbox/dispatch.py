@@ -55,9 +55,9 @@ MAX_ATTEMPTS = 8
 
 
 def find_handler(activity: ActivityDoc) -> Handler | None:
-    object_type = activity.object.get("type") if activity.object else None
-    if isinstance(object_type, str) and (activity.type, object_type) in HANDLERS:
-        return HANDLERS[(activity.type, object_type)]
+    # object_type comes from the protocol accessor: a `type` list such as ["Note", "schema:Thing"] reads as Note.
+    if activity.object_type is not None and (activity.type, activity.object_type) in HANDLERS:
+        return HANDLERS[(activity.type, activity.object_type)]
     return HANDLERS.get((activity.type, ANY))
 
 

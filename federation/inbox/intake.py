@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Mapping
 from federation.authenticate import AuthError, KeyUnavailable, signing_key, verify_with_rotation
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError, host_of, id_of
+from federation.protocol.json_body import JsonBodyError, loads_bounded
 from federation.signatures import SignatureError, parse_request_signature
 from federation.queue import utcnow
 from models.actors import Actor
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+# Real activities nest a handful of levels (activity, object, tag or attachment, a few more in JSON-LD).
+MAX_JSON_DEPTH = 64
 _ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 ACCEPTED_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json", "application/json"})
 
@@ -125,10 +128,12 @@ async def _is_delete_of_unknown_actor(activity: ActivityDoc) -> bool:
 
 
 def _parse_body(body: bytes) -> tuple[ActivityDoc, dict]:
+    # Bounded nesting ("[" * 300000 is a 400, not a RecursionError), and every string storable on every
+    # engine: PostgreSQL refuses NUL, and one such row would fail its whole batch (see InboxWriter).
     try:
-        raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refused(400, f"body is not JSON: {exc}") from None
+        raw = loads_bounded(body, MAX_JSON_DEPTH, storable_strings=True)
+    except JsonBodyError as exc:
+        raise Refused(400, str(exc)) from None
     if not isinstance(raw, dict):
         raise Refused(400, "body must be a JSON object")
     try:
@@ -138,20 +143,38 @@ def _parse_body(body: bytes) -> tuple[ActivityDoc, dict]:
 
 
 def _check_origins(activity: ActivityDoc) -> None:
-    """The origin rules: a server speaks only for ids on its own host."""
+    """The origin rules: a server speaks only for ids on its own host.
+
+    The activity's id is on the actor's host. A Create or Update embeds only objects on that host, and an
+    actor document only the actor's own. A created object is attributed to the actor, with one exception
+    for objects a group owns (Mobilizon events): `attributedTo` may name another actor when it and the
+    object's id are on the actor's host. The worker then requires that actor to be a Group and the sender a
+    Person, and records the sender as the author (federation/inbox/common.py, post_author).
+    Types are read through the protocol accessor (`object_type`), since `type` may be a list.
+    """
+    def _host(url: str) -> str:
+        # A URL in the body that is not http(s) is the sender's error (400), not a crash of ours.
+        try:
+            return host_of(url)
+        except ProtocolError as exc:
+            raise Refused(400, f"malformed activity: {exc}") from None
+
     actor_host = host_of(activity.actor)
-    if host_of(activity.id) != actor_host:
+    if _host(activity.id) != actor_host:
         raise Refused(403, f"activity id {activity.id} is not on the actor's host {actor_host}")
-    if activity.type in {"Create", "Update"} and activity.object is not None:
-        object_id = id_of(activity.object)
-        if object_id and host_of(object_id) != actor_host and activity.object.get("type") not in _ACTOR_TYPES:
+    if activity.object is None:
+        return
+    is_actor = activity.object_type in _ACTOR_TYPES
+    if activity.type in {"Create", "Update"}:
+        object_id = activity.object_id
+        if object_id and not is_actor and _host(object_id) != actor_host:
             raise Refused(403, f"{activity.type} of {object_id}, which is not on the actor's host {actor_host}")
         author = id_of(activity.object.get("attributedTo"))
         if activity.type == "Create" and author and author != activity.actor:
-            raise Refused(403, f"Create by {activity.actor} of an object attributed to {author}")
-    if activity.type == "Update" and activity.object is not None:
-        if activity.object.get("type") in _ACTOR_TYPES and id_of(activity.object) != activity.actor:
-            raise Refused(403, f"{activity.actor} may not update another actor")
+            if not object_id or _host(author) != actor_host:
+                raise Refused(403, f"Create by {activity.actor} of an object attributed to {author}")
+    if activity.type == "Update" and is_actor and activity.object_id != activity.actor:
+        raise Refused(403, f"{activity.actor} may not update another actor")
 
 
 class InboxWriter:
@@ -177,14 +200,29 @@ class InboxWriter:
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             try:
                 fresh = await _store_batch([item for item, _ in batch])
-            except Exception as exc:  # the database failed: every waiting request must hear it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+            except Exception as exc:
+                # The batch is one statement, so nothing of it was stored. One row the database refuses
+                # must not fail the other senders' requests: store the rows one by one, and only the
+                # requests whose row fails hear the error.
+                log.warning("inbox batch of %d failed (%s); storing its rows one by one", len(batch), exc)
+                await self._store_one_by_one(batch)
                 continue
             for item, future in batch:
                 if not future.done():
                     future.set_result(id(item) in fresh)
+
+    @staticmethod
+    async def _store_one_by_one(batch: list[tuple[InboxItem, asyncio.Future[bool]]]) -> None:
+        for item, future in batch:
+            try:
+                fresh = await _store_batch([item])
+            except Exception as exc:  # the database refused this row: its own request must hear it
+                log.warning("inbox row for %s was not stored: %s", item.activity_id, exc)
+                if not future.done():
+                    future.set_exception(exc)
+                continue
+            if not future.done():
+                future.set_result(id(item) in fresh)
 
 
 async def _store_batch(items: list[InboxItem]) -> set[int]:

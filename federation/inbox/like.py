@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from federation.groups import relay
-from federation.groups.access import active_ban, can_read
+from federation import audience
+from federation.groups.access import active_ban
 from federation.inbox.common import sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
@@ -27,8 +28,8 @@ async def on_like(ctx: "FederationContext", activity: ActivityDoc) -> None:
     actor = await sender(ctx, activity)
     if group is not None and await active_ban(group, actor) is not None:
         raise ProtocolError(f"{actor.uri} is banned from {group.uri}")
-    if group is not None and group.manually_approves and not await can_read(group, actor):
-        raise ProtocolError(f"{actor.uri} is not a member of the private group {group.uri}")
+    if not await audience.may_see_post(post, audience.viewer_of(actor)):
+        raise ProtocolError(f"{actor.uri} may not see {post.uri} (not in its audience), so may not vote on it")
     kind = DISLIKE if activity.type == "Dislike" else LIKE
     async with in_transaction():
         # One vote per person and post: a Dislike after a Like replaces it (as on Lemmy).

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 async def on_undo(ctx: "FederationContext", activity: ActivityDoc) -> None:
-    undone_type = activity.object.get("type") if activity.object else None
+    undone_type = activity.object_type if activity.object else None
     if undone_type in (None, "Follow"):
         follow = await _follow_to_undo(activity)
         if follow is not None:

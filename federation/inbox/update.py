@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from federation.groups import relay
-from federation.inbox.common import local_group_of, sender
+from federation.inbox.common import is_group_owned, local_group_of, sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
 from federation.protocol.objects import parse_object
@@ -23,9 +23,11 @@ async def on_update_post(ctx: "FederationContext", activity: ActivityDoc) -> Non
     post = await Post.filter(uri=doc.id).prefetch_related("author").first()
     if post is None:
         return  # never stored: nothing to update
-    if post.author.uri != activity.actor or doc.attributed_to not in (None, activity.actor):
-        raise ProtocolError(f"{activity.actor} may not update {doc.id}, which belongs to {post.author.uri}")
     author = await sender(ctx, activity)
+    if post.author.uri != activity.actor or (
+        doc.attributed_to not in (None, activity.actor) and not await is_group_owned(ctx, activity, doc, author)
+    ):
+        raise ProtocolError(f"{activity.actor} may not update {doc.id}, which belongs to {post.author.uri}")
     fields = edited_fields(doc, author, doc.updated)
     group = await local_group_of(post)
     async with in_transaction():

@@ -21,7 +21,10 @@ from federation.protocol.common import (
     parse_datetime,
     pick_type,
     text_field,
+    type_of,
 )
+from federation.protocol.actor import ACTOR_TYPES
+from federation.vocab import POST_TYPES
 
 ACTIVITY_TYPES = frozenset(
     {
@@ -32,6 +35,8 @@ ACTIVITY_TYPES = frozenset(
 )  # fmt: skip
 
 _ACTOR_KINDS = frozenset({"Person", "Service", "Application", "Organization"})
+# The object types handlers tell apart; `object_type` is one of these or None.
+OBJECT_TYPES = ACTIVITY_TYPES | POST_TYPES | ACTOR_TYPES | frozenset({"Tombstone"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class ActivityDoc:
     raw: dict[str, Any] = field(compare=False, repr=False)
     # Every object reference, for activities that carry several (Mastodon's Flag).
     object_ids: tuple[str, ...] = ()
+    # The embedded object's type among OBJECT_TYPES (its `type` may be a list), None when not embedded or
+    # unknown. Handlers compare this, never the raw `type`.
+    object_type: str | None = None
 
 
 def parse_activity(doc: Any) -> ActivityDoc:
@@ -79,6 +87,7 @@ def parse_activity(doc: Any) -> ActivityDoc:
         end_time=parse_datetime(doc.get("endTime")),
         raw=doc,
         object_ids=ids_of(objects),
+        object_type=type_of(embedded, OBJECT_TYPES),
     )
 
 

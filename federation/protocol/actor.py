@@ -1,7 +1,9 @@
 """Actor documents (Person, Group, Service, ...) read into an ActorDoc.
 
 The parser is lenient about shape and strict about the two fields without
-which an actor is useless to us: an http(s) `id` and an `inbox`.
+which an actor is useless to us: an http(s) `id` and an `inbox`. Every URL it
+keeps (url, icon, image, endpoints, collections, key id) is an absolute http(s)
+URL (common.is_http_url); anything else reads as missing.
 """
 
 from __future__ import annotations
@@ -177,13 +179,13 @@ def _public_key(value: Any, actor_id: str) -> _Key:
 def _read_key(item: Any) -> _Key:
     if isinstance(item, str):
         # A bare key id; the key itself must be fetched from it.
-        return _Key(id=item or None, owner=None, pem=None)
+        return _Key(id=http_url_or_none(item), owner=None, pem=None)
     if not isinstance(item, dict):
         return _Key(id=None, owner=None, pem=None)
     pem = item.get("publicKeyPem")
     return _Key(
-        id=id_of(item.get("id")),
-        owner=id_of(item.get("owner")),
+        id=http_url_or_none(item.get("id")),
+        owner=http_url_or_none(item.get("owner")),
         pem=pem if isinstance(pem, str) and pem.strip() else None,
     )
 

@@ -65,9 +65,23 @@ def ids_of(value: Any) -> tuple[str, ...]:
     return tuple(seen)
 
 
+# Longer URLs are refused: none is that long in practice, and the database columns hold 2048 characters.
+MAX_URL_LENGTH = 2048
+# Characters RFC 3986 never allows unencoded in a URL: in HTML they end an attribute or open a tag, and
+# browsers read a backslash as a slash. (RFC 3986 excludes `{}|^` too; real servers send those now and
+# then, and they are harmless in HTML, so they pass.)
+_NOT_IN_URLS = frozenset('<>"`\\')
+
+
 def is_http_url(value: Any) -> bool:
-    """True for an absolute http(s) URL with a host and no whitespace."""
-    if not isinstance(value, str) or not value or any(ch.isspace() for ch in value):
+    """True for an absolute http(s) URL with a host, at most MAX_URL_LENGTH long.
+
+    Whitespace, control characters, `<>"`, the backtick and the backslash are refused rather than escaped:
+    a URL that needs them was not written by a server that means well.
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH:
+        return False
+    if any(ch.isspace() or ch in _NOT_IN_URLS or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         return False
     try:
         parts = urlsplit(value)
@@ -178,6 +192,20 @@ def pick_type(value: Any, known: frozenset[str]) -> str | None:
         if item in known:
             return item
     return candidates[0] if candidates else None
+
+
+def type_of(value: Any, known: frozenset[str]) -> str | None:
+    """The first of an object's types that is in `known`, or None (also for anything not an object).
+
+    `type` may be a string or a list (JSON-LD allows `["Note", "http://schema.org/Thing"]`): handlers read
+    types only through this and the helpers beside it, never by comparing a raw `type` value.
+    """
+    if not isinstance(value, dict):
+        return None
+    for item in as_list(value.get("type")):
+        if isinstance(item, str) and item in known:
+            return item
+    return None
 
 
 def has_type(value: Any, types: frozenset[str]) -> bool:

@@ -4,6 +4,10 @@ The browser is Debian's `chromium` package (installed by .ci/run); playwright br
 Every request a page makes is checked: anything that is not to 127.0.0.1 is blocked and fails the test,
 and so does any Content-Security-Policy violation (inline script or style) reported by the browser.
 Screenshots of the main pages land in `screenshots/` at the top of the repository.
+
+Without /usr/bin/chromium these tests are skipped, with one loud line at the end of the run saying how to
+run them; when CI=true (as .ci/run sets) a missing browser fails them instead. MOOT_E2E_CHROMIUM names
+another browser binary (tests/test_e2e_gate.py uses it to check both cases).
 """
 from __future__ import annotations
 
@@ -21,7 +25,9 @@ from playwright.async_api import (
 
 from tests.conftest import MootInstance
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("MOOT_E2E_CHROMIUM", "/usr/bin/chromium"))
+IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1"}
+HOW_TO_RUN = "install it with `apt-get install chromium` (.ci/run does); never download a browser"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -38,6 +44,35 @@ LOOPBACK_HOSTS = ("127.0.0.1",)
 TIMEOUT_MS = 10_000
 
 
+_SKIPPED = pytest.StashKey[int]()  # how many browser tests were skipped, for the summary line
+
+
+def _chromium_missing() -> bool:
+    return not os.access(CHROMIUM, os.X_OK)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the browser, skip the browser tests before their servers start (but not in CI: there the
+    fixture below fails them, since a CI run that skips them proves nothing)."""
+    if IN_CI or not _chromium_missing():
+        return
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: {HOW_TO_RUN}")
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(skip)
+            config.stash[_SKIPPED] = config.stash.get(_SKIPPED, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    skipped = config.stash.get(_SKIPPED, 0)
+    if skipped:
+        terminalreporter.write_sep(
+            "!", f"{skipped} browser test{'s' if skipped != 1 else ''} in tests/e2e SKIPPED: {CHROMIUM} is missing; "
+            f"to run them, {HOW_TO_RUN}",
+            yellow=True, bold=True)
+
+
 @pytest.fixture
 def engine() -> str:
     """Browser tests run on SQLite only: they test pages, and the rest of the suite covers both engines."""
@@ -46,9 +81,8 @@ def engine() -> str:
 
 @pytest.fixture
 async def chromium() -> AsyncIterator[Browser]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
-                    "Install it with `apt-get install chromium` (.ci/run does); never download a browser.",
+    if _chromium_missing():  # only with CI=true: otherwise these tests were skipped at collection
+        pytest.fail(f"{CHROMIUM} is missing and CI=true: the browser tests need Debian's Chromium; {HOW_TO_RUN}.",
                     pytrace=False)
     playwright = await async_playwright().start()
     try:

@@ -79,8 +79,22 @@ def test_mastodon_mention_markup_survives_with_forced_rel() -> None:
 
 
 def test_unknown_classes_and_tags_are_dropped() -> None:
-    clean = sanitize_html('<h1 class="big">Title</h1><span class="invisible evil">x</span><div>y</div>')
-    assert clean == 'Title<span class="invisible">x</span>y'
+    clean = sanitize_html('<h1 class="big">Title</h1><span class="invisible evil">x</span><marquee>y</marquee>')
+    assert clean == '<h1>Title</h1><span class="invisible">x</span>y'
+
+
+@pytest.mark.parametrize(
+    ("markup", "clean"),
+    [
+        ("<h2>Title</h2>Text", "<h2>Title</h2>Text"),
+        ('<h3 id="x">Title</h3><p>Text</p>', "<h3>Title</h3><p>Text</p>"),
+        ("Title<hr/>Text", "Title<hr>Text"),
+    ],
+)
+def test_headings_keep_their_break_when_sanitised_and_extracted(markup: str, clean: str) -> None:
+    """Lemmy and WriteFreely send headings: stripping the tags glued the title to the text ("TitleText")."""
+    assert sanitize_html(markup) == clean  # kept as block elements, so a browser shows the break
+    assert html_to_text(clean) == html_to_text(markup) == "Title\n\nText"
 
 
 def test_links_keep_only_safe_schemes() -> None:

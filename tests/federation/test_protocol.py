@@ -123,6 +123,11 @@ ACTIVITY_EXPECTATIONS: dict[str, dict[str, Any]] = {
         "type": "Create", "to": (PUBLIC,), "cc": ("https://pleroma.example/users/dana/followers",),
     },
     "mobilizon_join.json": {"type": "Join", "object_id": "https://moot.example/groups/bakers"},
+    # A group's event: made by a member, attributed to the group, addressed (the Create) to the groups it mentions.
+    "mobilizon_create_event.json": {
+        "type": "Create", "actor": "https://mobilizon.example/@hana", "object_type": "Event",
+        "to": (PUBLIC, "https://mobilizon.example/@seedlibrary/members", "https://moot.example/groups/bakers"),
+    },
 }
 ACTIVITY_FIXTURES = list(ACTIVITY_EXPECTATIONS)
 OBJECT_FIXTURES = ["peertube_video.json", "mobilizon_event.json"]

@@ -466,6 +466,24 @@ def test_rfc9421_post_must_cover_content_digest(rsa_keys: Keys) -> None:
         parse("POST", url, headers, BODY)
 
 
+@pytest.mark.parametrize("covered", [
+    ("@method", "@path", "content-digest"),
+    ("@method", "@request-target", "content-type", "content-digest"),
+    ("@method", "@path", "@scheme", "host", "content-digest"),  # the Host header is not the derived @authority
+])
+def test_rfc9421_must_be_bound_to_the_host(rsa_keys: Keys, covered: tuple[str, ...]) -> None:
+    """A signature that names no host verifies on any server: a delivery captured elsewhere could be replayed."""
+    url = "https://moot.example/inbox"
+    headers = rfc9421_sign(rsa_keys.private_key, algorithms.RSA_V1_5_SHA256, "POST", url, BODY, covered)
+    with pytest.raises(SignatureError, match="must cover @authority or @target-uri"):
+        parse("POST", url, headers, BODY)
+    # Either one binds it.
+    for binding in ("@authority", "@target-uri"):
+        headers = rfc9421_sign(rsa_keys.private_key, algorithms.RSA_V1_5_SHA256, "POST", url, BODY,
+                               (*covered, binding))
+        assert verify_signature(parse("POST", url, headers, BODY), rsa_keys.public_pem)
+
+
 def test_rfc9421_stale_created(ed_keys: Keys) -> None:
     url = "https://moot.example/inbox"
     headers = rfc9421_sign(

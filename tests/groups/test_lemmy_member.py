@@ -71,7 +71,11 @@ async def test_lemmy_user_takes_part_in_a_group(moot: MootInstance, remote: Fake
         for fake in (remote, mastodon):
             assert wrapped(fake, group, "Update") == [update]
             assert wrapped(fake, group, "Delete") == [delete]
-            # Creates of posts and comments and Updates also go out as plain Announces of the object.
-            assert plain(fake, group) == [create["object"]["id"], comment["object"]["id"], create["object"]["id"]]
+            # Creates of posts and comments also go out as plain Announces of the object; an edit does not
+            # (a second boost of the same post), and the deletion undoes the post's boost.
+            assert plain(fake, group) == [create["object"]["id"], comment["object"]["id"]]
+            (undo,) = [r.body for r in fake.received if r.body.get("type") == "Undo"]
+            boost = next(a for a in announces(fake, group) if a["object"] == create["object"]["id"])
+            assert undo["actor"] == group.uri and undo["object"]["id"] == boost["id"]
     finally:
         await mastodon.close()

@@ -239,7 +239,7 @@ async def test_private_group_shows_posts_to_members_only(moot: MootInstance, peo
     page = await bob_browser.get("/groups/secret")
     assert "The hidden plan" in page.text
     thread_id = (await Post.get(name="The hidden plan")).id
-    assert (await carl_browser.get(f"/threads/{thread_id}")).status == 403
+    assert (await carl_browser.get(f"/threads/{thread_id}")).status == 404
     assert (await bob_browser.get(f"/threads/{thread_id}")).status == 200
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation import review
+from federation import audience, review
 from federation.actions import ActionError
 from federation.groups.access import is_moderator
 from federation.policy import rule_admin
@@ -17,7 +17,7 @@ from models.moderation import OPEN, ContentRule, ModLogEntry, Report
 from models.posts import Post
 from web import app_keys as keys
 from web.negotiation import page_number
-from web.api.auth import require_actor, require_admin
+from web.api.auth import optional_actor, require_actor, require_admin
 from web.api.group_lookup import account_from, group_from_path, http_error
 from web.api.group_serializers import held as serialize_held
 from web.api.moderation_serializers import content_rule, modlog_entry, report as serialize_report
@@ -155,18 +155,24 @@ async def close(request: web.Request) -> web.Response:
 
 
 async def public_modlog(request: web.Request) -> web.Response:
-    """What is public by policy, per group (?group_id=) or instance-wide."""
-    query = ModLogEntry.filter(public=True)
+    """What is public by policy, per group (?group_id=) or instance-wide; a private group's entries only for its
+    members and moderators (federation/audience.py decides), and no target the viewer may not see."""
+    viewer = audience.viewer_of(await optional_actor(request))
+    query = ModLogEntry.filter(audience.visible_modlog(viewer))
     if request.query.get("group_id"):
         raw = request.query["group_id"]
         group = await Actor.filter(type="Group", **({"id": int(raw)} if raw.isdigit() else {"group_name": raw})).first()
-        if group is None:
-            raise web.HTTPNotFound(text=f"no group {raw!r}")
-        if group.manually_approves:
-            raise web.HTTPForbidden(text="a private group's modlog is for its members")
+        if group is None or not await audience.may_see_group_content(group, viewer):
+            raise web.HTTPNotFound(text=f"no group {raw!r}, or its log is for its members only")
         query = query.filter(group=group)
     entries = await query.order_by("-id").offset((_page(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    return web.json_response([await modlog_entry(entry, private=False) for entry in entries])
+    shown = []
+    for entry in entries:
+        doc = await modlog_entry(entry, private=False)
+        if await audience.modlog_target_hidden(entry, viewer):
+            doc["target"] = ""
+        shown.append(doc)
+    return web.json_response(shown)
 
 
 async def admin_modlog(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from tortoise.expressions import RawSQL
 
 from federation import actions
 from federation.actions import ActionError, StatusInput
-from federation.groups.access import can_read, is_moderator
+from federation import audience
 from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
@@ -23,7 +23,7 @@ PAGE_SIZE = 20
 
 
 async def _readable(group: Actor, viewer: Actor | None) -> None:
-    if not await can_read(group, viewer):
+    if not await audience.may_see_group_content(group, audience.viewer_of(viewer)):
         raise web.HTTPForbidden(text="this group is private: only its members can read it")
 
 
@@ -36,7 +36,8 @@ async def index(request: web.Request) -> web.Response:
     group = await group_from_path(request)
     await _readable(group, viewer)
     page = _page(request)
-    query = Post.filter(group=group, in_reply_to_uri=None, deleted_at=None, removed_at=None)
+    query = Post.filter(audience.visible_posts(audience.viewer_of(viewer)), group=group, in_reply_to_uri=None,
+                        removed_at=None)
     total = await query.count()
     # Pinned first on every engine (PostgreSQL sorts NULLs first in a descending order, SQLite last).
     pinned_first = query.annotate(is_pinned=RawSQL("CASE WHEN pinned_at IS NULL THEN 0 ELSE 1 END"))
@@ -69,23 +70,21 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def thread(request: web.Request) -> web.Response:
-    viewer = await optional_actor(request)
+    viewer = audience.viewer_of(await optional_actor(request))
     root = await post_from_path(request)
-    group = await Actor.filter(id=root.group_id).first() if root.group_id else None
-    if group is not None:
-        await _readable(group, viewer)
-    elif root.visibility not in ("public", "unlisted"):
-        raise web.HTTPNotFound(text="no such post")
-    if root.removed_at is not None and not (group and viewer and await is_moderator(group, viewer)):
+    group_id = root.group_id or root.audience_group_id
+    group = await Actor.filter(id=group_id).first() if group_id else None
+    moderator = group is not None and await audience.is_group_moderator(group, viewer)
+    if not await audience.may_see_post(root, viewer) or (root.removed_at is not None and not moderator):
         # A removed post is gone for readers, as its replies are; its moderators still see it to restore it.
         raise web.HTTPNotFound(text="no such post")
-    return web.json_response(await serialize_post(root, await _replies(root)))
+    return web.json_response(await serialize_post(root, await _replies(root, viewer)))
 
 
-async def _replies(root: Post) -> list[dict[str, Any]]:
-    """Nested replies as JSON (web.threads gathers them, the thread page shares it)."""
+async def _replies(root: Post, viewer: audience.Viewer) -> list[dict[str, Any]]:
+    """Nested replies the viewer may see, as JSON (web.threads gathers them, the thread page shares it)."""
 
     async def serialize(nodes: list[ThreadNode]) -> list[dict[str, Any]]:
         return [await serialize_post(node.post, await serialize(node.replies)) for node in nodes]
 
-    return await serialize(await reply_tree(root))
+    return await serialize(await reply_tree(root, viewer))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation import actions
+from federation import actions, audience
 from federation.groups import moderation
 from federation.groups.access import is_moderator
 from federation.groups.admin import GroupSettings, create_group, update_group
@@ -117,8 +117,7 @@ async def decide_request(request: web.Request) -> web.Response:
 async def members(request: web.Request) -> web.Response:
     viewer = await require_actor(request)
     group = await group_from_path(request)
-    if group.manually_approves and not (await is_moderator(group, viewer) or await Follow.filter(
-            target=group, follower=viewer, state=ACCEPTED).exists()):
+    if not await audience.may_see_group_content(group, audience.viewer_of(viewer)):
         raise web.HTTPForbidden(text="only members see who is in a private group")
     follows = await Follow.filter(target=group, state=ACCEPTED).order_by("id").prefetch_related("follower")
     return web.json_response([await serialize_account(follow.follower) for follow in follows])

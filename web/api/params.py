@@ -1,25 +1,32 @@
 """Reading API parameters the way Mastodon clients send them: JSON, form data or the query string."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
+
+from federation.protocol.json_body import JsonBodyError, loads_bounded, storable, storable_text
+
+# API parameters are flat, or a list of objects (poll options, attachments' metadata): a few levels at most.
+MAX_JSON_DEPTH = 16
 
 
 async def read_params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     if request.content_type == "application/json":
         try:
-            body = await request.json()
-        except json.JSONDecodeError as exc:
-            raise web.HTTPBadRequest(text=f"the body is not valid JSON: {exc}") from None
+            # Bounded: "[" * 300000 or a document hundreds of levels deep is a 400, not a RecursionError.
+            body = loads_bounded(await request.read(), MAX_JSON_DEPTH)
+        except JsonBodyError as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text="the JSON body must be an object")
         params.update(body)
     elif request.can_read_body:
         params.update(await request.post())
-    return params
+    # No engine stores NUL (PostgreSQL refuses it): text arrives storable, whichever way it was sent.
+    return {storable_text(key): storable(value) if isinstance(value, (str, list, dict)) else value
+            for key, value in params.items()}
 
 
 def as_bool(value: Any) -> bool:

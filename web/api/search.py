@@ -5,9 +5,9 @@ from aiohttp import web
 
 from federation.context import FederationContext
 from federation.fetch import fetch_object
-from federation.groups.access import can_read
+from federation import audience
 from federation.http import FetchError
-from federation.protocol.common import ProtocolError, host_of
+from federation.protocol.common import ProtocolError, host_of, id_of, type_of
 from federation.protocol.objects import parse_object
 from federation.remote_posts import store_remote_post
 from federation.resolve import ResolveError, get_actor, resolve_handle
@@ -20,7 +20,7 @@ from web.api.params import as_bool
 from web.api.serializers import account as serialize_account
 from web.api.serializers import status as serialize_status
 
-ACTOR_TYPES = ("Person", "Service", "Application", "Group", "Organization")
+ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 
 
 async def search(request: web.Request) -> web.Response:
@@ -45,21 +45,10 @@ async def search(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "accounts": [await serialize_account(a) for a in accounts if a.type != "Application"],
-            "statuses": [await serialize_status(p) for p in statuses if await _visible(p, viewer)],
+            "statuses": [await serialize_status(p) for p in await audience.only_visible(statuses, audience.viewer_of(viewer))],
             "hashtags": [],
         }
     )
-
-
-async def _visible(post: Post, viewer: Actor) -> bool:
-    """Search shows only what the viewer may read (as GET /api/v1/statuses/:id): a private group's posts
-    to its members, other followers-only and direct posts to their author."""
-    if post.author_id == viewer.id:
-        return True
-    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
-    if group is not None and group.manually_approves:
-        return await can_read(group, viewer)
-    return post.visibility in ("public", "unlisted")
 
 
 async def _find_handle(fed: FederationContext, query: str, resolve: bool) -> Actor:
@@ -85,10 +74,10 @@ async def _search_url(
             accounts.append(known_actor)
         return
     doc = await fetch_object(fed, url)
-    if doc.get("type") in ACTOR_TYPES:
-        accounts.append(await get_actor(fed, doc["id"], refresh=True))
+    if type_of(doc, ACTOR_TYPES):
+        accounts.append(await get_actor(fed, id_of(doc.get("id")) or url, refresh=True))
         return
-    if doc.get("type") in POST_TYPES:
+    if type_of(doc, POST_TYPES):
         parsed = parse_object(doc)
         if parsed.attributed_to is None:
             raise ProtocolError(f"{url} has no author")

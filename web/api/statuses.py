@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation import actions
+from federation import actions, audience
 from federation.actions import ActionError, StatusInput
 from models.actors import Actor
 from models.posts import Post
@@ -19,12 +19,11 @@ def _status_exception(status: int, message: str) -> web.HTTPException:
     return exception_class(text=message)
 
 
-async def _visible_post(request: web.Request, viewer: Actor | None) -> Post:
-    post = await Post.filter(id=int_id(request.match_info["status_id"], "status"), deleted_at=None).first()
-    if post is None or (post.removed_at is not None and (viewer is None or post.author_id != viewer.id)):
-        raise web.HTTPNotFound(text="no such status")  # a post removed by moderators is gone for readers
-    # Followers-only and direct posts are shown only to their author for now.
-    if post.visibility not in ("public", "unlisted") and (viewer is None or post.author_id != viewer.id):
+async def _visible_post(request: web.Request, viewer: Actor | None, raw_id: str | None = None) -> Post:
+    """The status, if federation/audience.py lets this viewer see it; 404 alike when missing or not for them."""
+    post_id = int_id(raw_id or request.match_info["status_id"], "status")
+    post = await Post.filter(audience.visible_posts(audience.viewer_of(viewer)), id=post_id).first()
+    if post is None:
         raise web.HTTPNotFound(text="no such status")
     return post
 
@@ -34,7 +33,9 @@ async def create(request: web.Request) -> web.Response:
     params = await read_params(request)
     parent = None
     if params.get("in_reply_to_id"):
-        parent = await Post.filter(id=int_id(str(params["in_reply_to_id"]), "status"), deleted_at=None).first()
+        # Only to a status this actor may see: a reply must not confirm that a hidden one exists.
+        parent = await Post.filter(audience.visible_posts(audience.viewer_of(actor)),
+                                   id=int_id(str(params["in_reply_to_id"]), "status")).first()
         if parent is None:
             raise web.HTTPNotFound(text="the status to reply to does not exist")
     try:

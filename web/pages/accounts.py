@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from federation.actions.profile import update_profile
-from federation.content import html_to_text, render_text
+from federation.content import html_to_text
+from federation.local_actors import description_html
 from federation.policy.ratelimit import RateLimiter
 from models.accounts import WebSession
 from models.actors import Actor, LocalUser
@@ -114,7 +115,7 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
         form = await request.post()
         before = (user.display_name, user.summary, user.icon_url, user.image_url)
         user.display_name = str(form.get("display_name", "")).strip()[:100] or None
-        user.summary = _bio_html(str(form.get("bio", "")))
+        user.summary = description_html(str(form.get("bio", "")).strip()[:2000], request.app[keys.FEDERATION].urls)
         try:
             for attribute, url in (await profile_media_from_form(request, user, form)).items():
                 setattr(user, attribute, url)
@@ -142,10 +143,6 @@ async def revoke_session(request: web.Request) -> web.StreamResponse:
         await WebSession.filter(id=int(session_id), user=user, revoked_at=None).update(
             revoked_at=datetime.now(timezone.utc))
     raise web.HTTPSeeOther("/settings")
-
-
-def _bio_html(text: str) -> str:
-    return render_text(text.strip()[:2000], mention_urls={}, tag_url=lambda tag: f"/tags/{tag}") if text.strip() else ""
 
 
 def _bio_text(user: Actor) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 
-from federation import actions
+from federation import actions, audience
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.posts import Post
@@ -43,25 +43,23 @@ async def home_page(request: web.Request) -> web.StreamResponse:
     follows = await Follow.filter(follower=user, state=ACCEPTED).prefetch_related("target")
     group_ids = [f.target_id for f in follows if f.target.type == "Group"]
     author_ids = [f.target_id for f in follows if f.target.type != "Group"] + [user.id]
-    public_groups = Subquery(Actor.filter(type="Group", manually_approves=False).values("id"))
-    wanted = Q(author_id__in=author_ids, group_id=None) | Q(author_id__in=author_ids, group_id__in=public_groups)
+    wanted = Q(author_id__in=author_ids)
     if group_ids:
         wanted |= Q(group_id__in=group_ids, in_reply_to_uri=None)
-    query = Post.filter(wanted, deleted_at=None, removed_at=None).exclude(visibility="direct")
+    # Whom to follow is the timeline's choice; who may see each post is federation/audience.py's.
+    query = Post.filter(wanted, audience.visible_posts(audience.viewer_of(user)), removed_at=None) \
+        .exclude(visibility="direct")
     before = request.query.get("before", "")
     if before.isdigit():
         cursor = await Post.filter(id=int(before)).first()
         if cursor is not None:
             query = query.filter(Q(published__lt=cursor.published) | Q(published=cursor.published, id__lt=cursor.id))
     rows = await query.order_by("-published", "-id").limit(HOME_PAGE_SIZE + 1).prefetch_related("author", "group")
-    page, more = rows[:HOME_PAGE_SIZE], len(rows) > HOME_PAGE_SIZE
-    # Followers-only posts outside groups: only those addressed to the author's followers (not held group posts).
-    posts = [post for post in page if post.visibility != "private" or post.group_id is not None
-             or post.author_id == user.id or post.author.followers_url in (post.to or []) + (post.cc or [])]
+    posts, more = rows[:HOME_PAGE_SIZE], len(rows) > HOME_PAGE_SIZE
     groups = [f.target for f in follows if f.target.type == "Group"]
     return render_page(
         request, "community/home.html", posts=posts, stats=await post_stats(posts, user), groups=groups,
-        next_url=f"/home?before={page[-1].id}" if more else None, flash=flash(request),
+        next_url=f"/home?before={posts[-1].id}" if more else None, flash=flash(request),
     )
 
 
@@ -145,7 +143,7 @@ async def trending_tags(limit: int = 10) -> list[tuple[str, int]]:
     """Hashtags of the last week's public posts, by how many posts use each."""
     since = datetime.now(timezone.utc) - timedelta(days=TRENDING_DAYS)
     rows = (
-        await Post.filter(published__gte=since, deleted_at=None, removed_at=None, visibility="public", limited=False)
+        await Post.filter(audience.listed_posts(audience.ANONYMOUS), published__gte=since, visibility="public")
         .order_by("-published").limit(TRENDING_SCAN).values_list("tags", flat=True)
     )
     counter: Counter[str] = Counter()
@@ -158,7 +156,7 @@ async def tag_page(request: web.Request) -> web.StreamResponse:
     """Recent public posts with a hashtag (the links in post content point here)."""
     tag = request.match_info["tag"].lower()
     rows = (
-        await Post.filter(deleted_at=None, removed_at=None, visibility="public", limited=False)
+        await Post.filter(audience.listed_posts(audience.ANONYMOUS), visibility="public")
         .order_by("-published", "-id").limit(TAG_SCAN).values("id", "tags")
     )
     ids = [row["id"] for row in rows if tag in _hashtags(row["tags"])][:TAG_PAGE_SIZE]

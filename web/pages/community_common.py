@@ -6,14 +6,15 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
-from multidict import MultiDictProxy
+from multidict import MultiDict, MultiDictProxy
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from federation import actions
 from federation.actions import StatusInput
 from federation.content import html_to_text
-from federation.groups.access import can_read, is_moderator
+from federation.protocol.json_body import storable_text
+from federation import audience
 from federation.http import FetchError
 from federation.protocol.common import ProtocolError
 from federation.resolve import ResolveError, get_actor, parse_handle, resolve_handle
@@ -25,9 +26,6 @@ from models.posts import DISLIKE, LIKE, Interaction, Post
 from web import app_keys as keys
 from web import request_keys as rk
 from web.templating import gettext
-
-PUBLIC_VISIBILITIES = ("public", "unlisted")
-
 
 def N_(message: str) -> str:
     """Marks a message for extraction (babel.cfg); it is translated where it is shown."""
@@ -77,12 +75,15 @@ def see_other(target: str, notice: str | None = None) -> web.HTTPSeeOther:
 
 
 async def read_form(request: web.Request) -> MultiDictProxy[Any]:
-    return await request.post()
+    """The form, with its text made storable (no engine stores NUL); uploaded files as they are."""
+    form = await request.post()
+    return MultiDictProxy(MultiDict((key, storable_text(value) if isinstance(value, str) else value)
+                                    for key, value in form.items()))
 
 
 def text_field(form: MultiDictProxy[Any], name: str, limit: int = 5000) -> str:
     value = form.get(name, "")
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    return storable_text(value).strip()[:limit] if isinstance(value, str) else ""
 
 
 async def composer_extras(request: web.Request, form: MultiDictProxy[Any]) -> dict[str, Any]:
@@ -132,7 +133,7 @@ async def post_stats(posts: list[Post], viewer: Actor | None) -> dict[int, PostS
         else:
             stats[row["post_id"]].dislikes = row["n"]
     replies = (
-        await Post.filter(in_reply_to_id__in=ids, deleted_at=None, removed_at=None)
+        await Post.filter(audience.visible_posts(audience.viewer_of(viewer)), in_reply_to_id__in=ids, removed_at=None)
         .annotate(n=Count("id")).group_by("in_reply_to_id").values("in_reply_to_id", "n")
     )
     for row in replies:
@@ -176,26 +177,7 @@ async def blurbs(actors: list[Actor]) -> dict[int, str]:
     return {actor.id: descriptions.get(actor.id) or html_to_text(actor.summary or "") for actor in actors}
 
 
-# --- who may see a post ------------------------------------------------------------------------
-
-
-def may_see(post: Post, viewer: Actor | None, followed: set[int]) -> bool:
-    """A post outside any group: public and unlisted for all; followers-only for followers; direct for those named."""
-    if post.visibility in PUBLIC_VISIBILITIES:
-        return True
-    if viewer is None:
-        return False
-    if post.author_id == viewer.id:
-        return True
-    if any(tag.get("type") == "Mention" and tag.get("href") == viewer.uri for tag in post.tags or []):
-        return True
-    return post.visibility == "private" and post.author_id in followed
-
-
-async def followed_ids(viewer: Actor | None) -> set[int]:
-    if viewer is None:
-        return set()
-    return set(await Follow.filter(follower=viewer, state=ACCEPTED).values_list("target_id", flat=True))
+# --- who may see a post (federation/audience.py decides) --------------------------------------------
 
 
 @dataclass
@@ -206,22 +188,24 @@ class VisiblePost:
 
 
 async def visible_post(request: web.Request, raw_id: str, *, removed_ok: bool = False) -> VisiblePost:
-    """The post a path names, if this viewer may read it; 404 otherwise (403 for a private group's post)."""
-    if not raw_id.isdigit():
-        raise web.HTTPNotFound(text=gettext(request, "There is no such post."))
-    post = await Post.filter(id=int(raw_id), deleted_at=None).prefetch_related("author").first()
-    if post is None:
-        raise web.HTTPNotFound(text=gettext(request, "There is no such post."))
-    viewer = viewer_of(request)
-    group = await Actor.filter(id=post.group_id).first() if post.group_id else None
-    if group is not None:
-        if not await can_read(group, viewer):
-            raise web.HTTPForbidden(text=gettext(request, "This group is private: only its members can read it."))
-    elif not may_see(post, viewer, await followed_ids(viewer)):
-        raise web.HTTPNotFound(text=gettext(request, "There is no such post."))
-    moderator = group is not None and viewer is not None and await is_moderator(group, viewer)
-    if post.removed_at is not None and not (moderator or removed_ok):
+    """The post a path names, if this viewer may read it (federation/audience.py); else 404, the same whether
+    it does not exist or is not for this viewer. `removed_ok`: a removed post too (for the moderator actions,
+    which check the role themselves)."""
+    missing = web.HTTPNotFound(text=gettext(request, "There is no such post, or it is only for some people."))
+    post = await Post.filter(id=int(raw_id), deleted_at=None).prefetch_related("author").first() \
+        if raw_id.isdigit() else None
+    viewer = audience.viewer_of(viewer_of(request))
+    if post is None or not await audience.may_know_gone(post, viewer):
+        raise missing
+    group_id = post.group_id or post.audience_group_id
+    group = await Actor.filter(id=group_id).first() if group_id else None
+    moderator = group is not None and await audience.is_group_moderator(group, viewer)
+    if post.removed_at is not None and not moderator:
+        if removed_ok:
+            return VisiblePost(post, group, moderator)
         raise web.HTTPNotFound(text=gettext(request, "This post was removed by a moderator."))
+    if not await audience.may_see_post(post, viewer):
+        raise missing
     return VisiblePost(post, group, moderator)
 
 

@@ -8,7 +8,7 @@ from tortoise.expressions import RawSQL
 
 from federation.actions import ActionError, StatusInput
 from federation.content import render_text
-from federation.groups.access import can_read, is_moderator
+from federation import audience
 from federation.groups.admin import rule_lines
 from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
@@ -65,15 +65,16 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
     """What a browser sees at /groups/{name}; ActivityPub clients get the actor document instead."""
     viewer = viewer_of(request)
     profile = await GroupProfile.filter(group=group).first()
-    readable = await can_read(group, viewer)
-    moderator = viewer is not None and await is_moderator(group, viewer)
+    seen_by = audience.viewer_of(viewer)
+    readable = await audience.may_see_group_content(group, seen_by)
+    moderator = await audience.is_group_moderator(group, seen_by)
     sort = request.query.get("sort", "new") if request.query.get("sort") in SORTS else "new"
     page = page_number(request) or 1
     pinned: list[Post] = []
     posts: list[Post] = []
     more = False
     if readable:
-        base = Post.filter(group=group, in_reply_to_uri=None, deleted_at=None, removed_at=None)
+        base = Post.filter(audience.visible_posts(seen_by), group=group, in_reply_to_uri=None, removed_at=None)
         if page == 1:
             pinned = await base.filter(pinned_at__not_isnull=True).order_by("-pinned_at").prefetch_related("author")
         rows = await _sorted(base.filter(pinned_at=None), sort).offset((page - 1) * PAGE_SIZE).limit(
@@ -123,9 +124,10 @@ async def members_page(request: web.Request) -> web.StreamResponse:
     """Members with their roles; in a private group only members and moderators see who is in it."""
     group = await local_group(request)
     viewer = viewer_of(request)
-    if not await can_read(group, viewer):
+    seen_by = audience.viewer_of(viewer)
+    if not await audience.may_see_group_content(group, seen_by):
         raise web.HTTPForbidden(text=gettext(request, "Only members see who is in a private group."))
-    moderator = viewer is not None and await is_moderator(group, viewer)
+    moderator = await audience.is_group_moderator(group, seen_by)
     page = page_number(request) or 1
     rows = await (Follow.filter(target=group, state=ACCEPTED).order_by("id")
                   .offset((page - 1) * MEMBERS_PAGE_SIZE).limit(MEMBERS_PAGE_SIZE + 1).prefetch_related("follower"))

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 from tortoise.expressions import Q
 
+from federation import audience
 from federation.actions import ActionError, StatusInput
 from federation.local_actors import PAGE_OWNER, PageRoleError, can_act_as, set_page_admin
 from federation.resolve import ResolveError, parse_handle, scheme_for
@@ -56,7 +57,9 @@ async def profile_page(request: web.Request, actor: Actor, *, errors: dict[str, 
                        form: dict[str, str] | None = None, status: int = 200) -> web.StreamResponse:
     """What a browser sees at /@name (and /users/name, /pages/name)."""
     viewer = viewer_of(request)
-    query = Post.filter(author=actor, deleted_at=None, removed_at=None, visibility="public", in_reply_to_uri=None)
+    # What this viewer may see of the author's threads (a follower sees followers-only ones too).
+    query = Post.filter(audience.visible_posts(audience.viewer_of(viewer)), author=actor, removed_at=None,
+                        in_reply_to_uri=None).exclude(visibility="direct")
     before = request.query.get("before", "")
     if before.isdigit():
         cursor = await Post.filter(id=int(before), author=actor).first()

@@ -5,7 +5,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from federation import actions
+from federation import actions, audience
 from federation.actions import ActionError, StatusInput
 from federation.context import FederationContext
 from federation.groups import moderation
@@ -15,7 +15,7 @@ from models.posts import Post
 from web import app_keys as keys
 from web.api.group_lookup import http_error
 from web.pages.community_common import (
-    VisiblePost, composer_extras, flash, publish_composed, followed_ids, may_see, post_stats, read_form, see_other, text_field,
+    VisiblePost, composer_extras, flash, publish_composed, post_stats, read_form, see_other, text_field,
     viewer_of, visible_post,
 )
 from web.sessions import require_user
@@ -30,13 +30,7 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
     found = await visible_post(request, request.match_info["post_id"])
     post, group, moderator = found.post, found.group, found.moderator
     viewer = viewer_of(request)
-    followed = await followed_ids(viewer)
-
-    def keep(reply: Post) -> bool:
-        # In a group, replies the group admitted (a held one has no group yet); elsewhere, who may see each.
-        return reply.group_id == group.id if group is not None else may_see(reply, viewer, followed)
-
-    tree = await reply_tree(post, keep)
+    tree = await reply_tree(post, audience.viewer_of(viewer))
     locked = (await thread_root(post)).locked_at is not None
     parent = await Post.filter(id=post.in_reply_to_id, deleted_at=None).first() if post.in_reply_to_id else None
     return render_page(

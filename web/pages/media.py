@@ -1,12 +1,14 @@
 """Serving uploaded images, and the Mastodon media upload API (POST /api/v1/media and /api/v2/media)."""
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
+from federation import audience
 from federation.actions import ActionError
 from models.accounts import MediaFile
 from models.posts import Post
@@ -42,8 +44,29 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     path = media_dir(request.app[keys.SETTINGS]) / name
     if media is None or not path.is_file():
         raise web.HTTPNotFound()
+    allowed, shared = await _media_access(request, media)
+    if not allowed:
+        raise web.HTTPNotFound()
+    headers = {"Content-Type": media.media_type, **MEDIA_HEADERS}
+    if not shared:
+        headers["Cache-Control"] = "private, max-age=31536000, immutable"
     # The Content-Type is the one stored when the image was decoded, never derived from the request.
-    return web.FileResponse(path, headers={"Content-Type": media.media_type, **MEDIA_HEADERS})
+    return web.FileResponse(path, headers=headers)
+
+
+async def _media_access(request: web.Request, media: MediaFile) -> tuple[bool, bool]:
+    """(may this request have the file, may shared caches keep it).
+
+    A post's image goes to whom the post goes (federation/audience.py): to those who may see the post, and
+    to anyone with the key in its URL, which only the post's audience was given (remote servers fetch media
+    unsigned). Avatars, headers and images not yet in a post are public."""
+    post = await Post.filter(id=media.post_id).first() if media.post_id is not None else None
+    if post is None or await audience.may_see_post(post, audience.ANONYMOUS):
+        return True, True
+    if post.deleted_at is None and post.removed_at is None and media.access_key \
+            and hmac.compare_digest(request.query.get("k", ""), media.access_key):
+        return True, False
+    return await audience.may_see_post(post, audience.viewer_of(request.get(rk.USER))), False
 
 
 async def api_upload(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from federation import review
 from federation.actions import ActionError
+from federation.protocol.common import http_url_or_none, pick_type, pick_url, text_field
 from federation.content import sanitize_html
 from federation.policy import rule_admin
 from federation.protocol.common import parse_datetime
@@ -122,17 +123,19 @@ async def held_views(items: list[HeldActivity]) -> list[HeldView]:
     views = []
     for item in items:
         await item.fetch_related("actor", "group")
+        # Read through the protocol helpers: a `type` may be a list, any value may be of an odd shape.
         activity = item.activity if isinstance(item.activity, dict) else {}
         obj = activity.get("object")
         doc = obj if isinstance(obj, dict) else {}
-        kind = " ".join(part for part in (str(activity.get("type") or ""), str(doc.get("type") or "")) if part)
-        link = doc.get("url") or doc.get("id") or (obj if isinstance(obj, str) else "") or item.activity_uri
+        kind = " ".join(part for part in (pick_type(activity.get("type"), frozenset()),
+                                          pick_type(doc.get("type"), frozenset())) if part)
+        link = pick_url(doc.get("url")) or http_url_or_none(obj) or http_url_or_none(item.activity_uri) or ""
         views.append(HeldView(
             item=item, author=item.actor, group=item.group, kind=kind,
-            title=str(doc.get("name") or "")[:300], summary=str(doc.get("summary") or "")[:300],
+            title=(text_field(doc, "name") or "")[:300], summary=(text_field(doc, "summary") or "")[:300],
             # Remote HTML goes through the same allowlist as every other remote post.
-            content_html=sanitize_html(str(doc.get("content") or "")[:20000]),
-            link=str(link) if str(link).startswith(("http://", "https://")) else "",
+            content_html=sanitize_html((text_field(doc, "content") or "")[:20000]),
+            link=link,
         ))
     return views
 

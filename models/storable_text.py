@@ -1,0 +1,50 @@
+"""No engine stores a NUL character in text (PostgreSQL refuses it, and one such row fails its whole statement):
+every model's text is cleaned before it is saved, whichever path it came by (forms, the API, federation)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+from tortoise.signals import pre_save
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean(key): _clean(item) for key, item in value.items()}
+    return value
+
+
+async def _without_nul(sender: type[Model], instance: Model, using_db: Any, update_fields: Any) -> None:
+    for name, field in instance._meta.fields_map.items():
+        if not isinstance(field, (fields.CharField, fields.TextField, fields.JSONField)):
+            continue
+        value = getattr(instance, name, None)
+        if isinstance(value, str) and "\x00" in value:
+            setattr(instance, name, value.replace("\x00", ""))
+        elif isinstance(value, (list, dict)) and "\\u0000" in json.dumps(value):
+            setattr(instance, name, _clean(value))
+
+
+_guarded: set[type[Model]] = set()
+
+
+def guard_models(module_names: list[str]) -> None:
+    """Clean text before every save of the models in these modules (each model once, however often called)."""
+    import importlib
+
+    found = []
+    for module_name in module_names:
+        module = importlib.import_module(module_name)
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Model) and value is not Model \
+                    and value.__module__ == module_name and value not in _guarded:
+                found.append(value)
+    _guarded.update(found)
+    if found:
+        pre_save(*found)(_without_nul)
