@@ -1,6 +1,7 @@
 """Instance settings an admin changes at run time, stored as {"value": ...} so any JSON value fits."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -30,7 +31,13 @@ async def put_setting(key: str, value: Any) -> None:
 INSTANCE_NAME = "instance_name"
 INSTANCE_DESCRIPTION = "instance_description"
 INSTANCE_RULES = "instance_rules"
-INFO_KEYS = (INSTANCE_NAME, INSTANCE_DESCRIPTION, INSTANCE_RULES)
+# The instance's identity: an accent colour (#rrggbb) and the URLs of its logo and favicon ("" for none).
+INSTANCE_ACCENT = "instance_accent"
+INSTANCE_LOGO = "instance_logo"
+INSTANCE_FAVICON = "instance_favicon"
+INFO_KEYS = (INSTANCE_NAME, INSTANCE_DESCRIPTION, INSTANCE_RULES, INSTANCE_ACCENT, INSTANCE_LOGO, INSTANCE_FAVICON)
+DEFAULT_ACCENT = "#2f54d1"
+ACCENT_PATTERN = re.compile(r"#[0-9a-f]{6}")
 INFO_RELOAD_SECONDS = 15.0
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
@@ -46,6 +53,9 @@ class InstanceInfo:
     name: str
     description: str
     rules: str = ""
+    accent: str = DEFAULT_ACCENT
+    logo_url: str = ""
+    favicon_url: str = ""
 
 
 class InstanceInfoCache:
@@ -71,12 +81,27 @@ class InstanceInfoCache:
                 name=str(stored.get(INSTANCE_NAME) or self._defaults.name),
                 description=str(stored.get(INSTANCE_DESCRIPTION, self._defaults.description)),
                 rules=str(stored.get(INSTANCE_RULES, self._defaults.rules)),
+                accent=_accent_or_default(stored.get(INSTANCE_ACCENT)),
+                logo_url=str(stored.get(INSTANCE_LOGO) or ""),
+                favicon_url=str(stored.get(INSTANCE_FAVICON) or ""),
             )
             self._loaded_at = self._clock()
         return self._current
 
     def invalidate(self) -> None:
         self._loaded_at = float("-inf")
+
+
+def _accent_or_default(value: Any) -> str:
+    return value if isinstance(value, str) and ACCENT_PATTERN.fullmatch(value) else DEFAULT_ACCENT
+
+
+def valid_accent(value: str) -> str:
+    """The colour as #rrggbb in lowercase, or InstanceInfoError."""
+    colour = value.strip().lower()
+    if not ACCENT_PATTERN.fullmatch(colour):
+        raise InstanceInfoError("The accent colour must be written as # and six hexadecimal digits, like #2f54d1.")
+    return colour
 
 
 async def update_instance_info(
@@ -92,6 +117,33 @@ async def update_instance_info(
     before = await ctx.instance_info.get()
     wanted = {INSTANCE_NAME: name, INSTANCE_DESCRIPTION: description, INSTANCE_RULES: rules}
     changed = [key for key, value in wanted.items() if getattr(before, key.removeprefix("instance_")) != value]
+    for key in changed:
+        await put_setting(key, wanted[key])
+    ctx.instance_info.invalidate()
+    if changed:
+        await modlog.record("instance.settings", moderator=admin, target=", ".join(changed), reason=reason,
+                            public=False)
+    return await ctx.instance_info.get()
+
+
+# Keep the stored logo or favicon as it is.
+KEEP = object()
+
+
+async def update_instance_identity(
+    ctx: "FederationContext", admin: Actor | None, *, accent: str, logo_url: Any = KEEP, favicon_url: Any = KEEP,
+    reason: str = "",
+) -> InstanceInfo:
+    """Store the accent colour, and the logo's and favicon's URLs ("" or None removes one, KEEP leaves it);
+    one modlog entry names what changed."""
+    before = await ctx.instance_info.get()
+    wanted: dict[str, str] = {INSTANCE_ACCENT: valid_accent(accent)}
+    if logo_url is not KEEP:
+        wanted[INSTANCE_LOGO] = str(logo_url or "")
+    if favicon_url is not KEEP:
+        wanted[INSTANCE_FAVICON] = str(favicon_url or "")
+    current = {INSTANCE_ACCENT: before.accent, INSTANCE_LOGO: before.logo_url, INSTANCE_FAVICON: before.favicon_url}
+    changed = [key for key, value in wanted.items() if current[key] != value]
     for key in changed:
         await put_setting(key, wanted[key])
     ctx.instance_info.invalidate()

@@ -79,6 +79,8 @@ class LocalUser(Model):
     # A suspended account cannot sign in, and its sessions and tokens stop working.
     suspended_at = fields.DatetimeField(null=True)
     locale = fields.CharField(max_length=16, null=True)
+    # An IANA time zone name ("Europe/Amsterdam") for the times on pages; null: the browser's, else UTC.
+    time_zone = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -120,3 +120,23 @@ class HeldActivity(Model):
 
     class Meta:
         table = "held_activity"
+
+
+class GroupVisit(Model):
+    """When a local person last opened a group's page: posts newer than the visit before are marked unread."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="group_visits", on_delete=fields.CASCADE
+    )
+    group: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="visits", on_delete=fields.CASCADE
+    )
+    last_seen_at = fields.DatetimeField()
+    # The visit before last_seen_at (what "new since your last visit" compares with), kept across the
+    # page loads of one visit: see web/visits.py.
+    previous_seen_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "group_visit"
+        unique_together = (("user", "group"),)

@@ -15,7 +15,10 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 ATTACHMENT = "attachment"
 AVATAR = "avatar"
 HEADER = "header"
-PURPOSES = (ATTACHMENT, AVATAR, HEADER)
+# The instance's logo (kept whole, at most LOGO_SIZE) and favicon (a square, FAVICON_SIDE at most).
+LOGO = "logo"
+FAVICON = "favicon"
+PURPOSES = (ATTACHMENT, AVATAR, HEADER, LOGO, FAVICON)
 
 # Pillow format -> (Content-Type, file extension). Nothing else is accepted.
 FORMATS = {
@@ -27,6 +30,8 @@ FORMATS = {
 MAX_SIDE = 2048  # attachments: the long side, at most
 AVATAR_SIDE = 400  # avatars: a square, at most
 HEADER_SIZE = (1500, 500)  # headers: 3:1, at most
+LOGO_SIZE = (800, 200)  # logos: within this box, shape kept
+FAVICON_SIDE = 256  # favicons: a square, at most
 # Decompression bombs: a small file that claims a huge canvas is refused before any pixel is decoded.
 MAX_PIXELS = 50_000_000
 # Animated GIF and WebP attachments stay animated within these bounds (all frames are held in memory).
@@ -130,7 +135,8 @@ def _process(image: Image.Image, purpose: str) -> ProcessedImage:
         return _encode_animation(image, kind)
     if kind == "JPEG":
         # Decode at a reduced scale when the result will be smaller anyway (saves memory and time).
-        side = {ATTACHMENT: MAX_SIDE, AVATAR: AVATAR_SIDE, HEADER: HEADER_SIZE[0]}[purpose]
+        side = {ATTACHMENT: MAX_SIDE, AVATAR: AVATAR_SIDE, HEADER: HEADER_SIZE[0], LOGO: LOGO_SIZE[0],
+                FAVICON: FAVICON_SIDE}[purpose]
         image.draft(None, (side, side))
     frame = _normalise(ImageOps.exif_transpose(image), kind)
     frame = _fit(frame, purpose)
@@ -160,6 +166,12 @@ def _fit(frame: Image.Image, purpose: str) -> Image.Image:
     if purpose == HEADER:
         box_width = max(1, min(HEADER_SIZE[0], width, height * 3))
         return ImageOps.fit(frame, (box_width, max(1, box_width // 3)), Image.Resampling.LANCZOS)
+    if purpose == FAVICON:
+        side = min(FAVICON_SIDE, width, height)
+        return ImageOps.fit(frame, (side, side), Image.Resampling.LANCZOS)
+    if purpose == LOGO:
+        frame.thumbnail(LOGO_SIZE, Image.Resampling.LANCZOS)
+        return frame
     if max(width, height) > MAX_SIDE:
         frame.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     return frame

@@ -21,14 +21,14 @@ from models.posts import Post
 from web import app_keys as keys
 from web.app_keys import WebSettings as Settings
 from web.imaging import (
-    ATTACHMENT, AVATAR, FORMATS, HEADER, PURPOSES, MediaError, N_, ProcessedImage, human_size, process_image,
-    too_large,
+    ATTACHMENT, AVATAR, FAVICON, FORMATS, HEADER, LOGO, PURPOSES, MediaError, N_, ProcessedImage, human_size,
+    process_image, too_large,
 )
 from web.templating import gettext
 
 __all__ = [
-    "ATTACHMENT", "AVATAR", "HEADER", "MAX_ATTACHMENTS", "MediaError", "attachment_doc", "attachments_from_form",
-    "attachments_for_ids", "error_text", "link_to_post", "media_dir", "media_json", "media_url",
+    "ATTACHMENT", "AVATAR", "FAVICON", "HEADER", "LOGO", "MAX_ATTACHMENTS", "MediaError", "attachment_doc",
+    "attachments_from_form", "attachments_for_ids", "error_text", "link_to_post", "media_dir", "media_json", "media_url",
     "profile_media_from_form", "status_media_json", "store_image",
 ]
 

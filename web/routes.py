@@ -1,11 +1,10 @@
 """The route table, with named routes."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiohttp import web
 
-from web import activitypub, inbox, wellknown
+from web import activitypub, inbox, static_assets, template_helpers, wellknown
+from web import app_keys as keys
 from web.pages import community_create, setup_pages
 from web.api import (
     accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, insights, search,
@@ -13,7 +12,6 @@ from web.api import (
 )
 
 KIND = "{kind:users|pages|groups}"
-STATIC_DIR = Path(__file__).parent / "static"
 
 
 def setup_routes(app: web.Application) -> None:
@@ -59,7 +57,8 @@ def setup_routes(app: web.Application) -> None:
     setup_group_routes(app)
     setup_moderation_routes(app)
     setup_pages(app)
-    r.add_static("/static", STATIC_DIR, name="static")
+    static_assets.setup(app)
+    template_helpers.register(app[keys.TEMPLATES], app[keys.TEMPLATES].globals["asset"])
 
 
 def setup_group_routes(app: web.Application) -> None:

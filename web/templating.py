@@ -12,6 +12,8 @@ from web import app_keys as keys
 from web import request_keys as rk
 from web.csrf import CSRF_FIELD, token_for
 from web.i18n import LOCALE_COOKIE, choose_locale
+from web.theme import theme_css_url
+from web.timezones import local_time_filter, relative_time_filter, viewer_zone
 
 
 def make_environment() -> jinja2.Environment:
@@ -25,6 +27,9 @@ def make_environment() -> jinja2.Environment:
     )
     env.install_null_translations(newstyle=True)
     env.filters["clean_html"] = clean_html
+    # {{ dt|local_time }} "1 Dec 2026, 14:05" in the viewer's zone; {{ dt|relative_time }} "3h" (web/timezones.py).
+    env.filters["local_time"] = local_time_filter
+    env.filters["relative_time"] = relative_time_filter
     return env
 
 
@@ -55,7 +60,7 @@ def render_page(request: web.Request, template: str, status: int = 200, **contex
     locale = request_locale(request)
     # Rendering is synchronous, so installing this request's catalogue cannot race with another request.
     env.install_gettext_translations(request.app[keys.TRANSLATIONS][locale], newstyle=True)  # type: ignore[attr-defined]
-    html = env.get_template(template).render(
+    defaults: dict[str, Any] = dict(
         instance_name=info.name,
         instance_description=info.description,
         instance_rules=info.rules,
@@ -68,8 +73,14 @@ def render_page(request: web.Request, template: str, status: int = 200, **contex
         locale=locale,
         locales=sorted(request.app[keys.TRANSLATIONS]),
         current_path=request.path_qs,
-        **context,
+        # The viewer's time zone (web/timezones.py), for the local_time and relative_time filters.
+        zone=viewer_zone(request),
+        # The instance's identity (admin settings): the accent stylesheet, and the logo and favicon or None.
+        theme_css_url=theme_css_url(info.accent),
+        logo_url=info.logo_url or None,
+        favicon_url=info.favicon_url or None,
     )
+    html = env.get_template(template).render({**defaults, **context})
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     if request.query.get("lang") == locale:

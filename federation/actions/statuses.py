@@ -222,9 +222,12 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
 
 async def edit_status(ctx: "FederationContext", actor: Actor, post: Post, data: StatusInput) -> Post:
     _require_author(actor, post)
-    _validate(StatusInput(text=data.text, visibility=post.visibility))
+    # The images stay as they are; with them, the text may be empty.
+    _validate(StatusInput(text=data.text, visibility=post.visibility, attachments=tuple(post.attachments or ())))
     html, tags, _ = await _render(ctx, data)
     post.content, post.source, post.tags = html, data.text, tags
+    if data.title and post.name is not None:  # a titled post (a group thread) keeps a title
+        post.name = data.title
     post.summary = data.spoiler_text or None
     post.sensitive = data.sensitive or bool(data.spoiler_text)
     post.language = data.language or post.language

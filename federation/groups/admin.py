@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from tortoise.transactions import in_transaction
 
@@ -90,10 +90,16 @@ async def current_settings(group: Actor) -> GroupSettings:
     )
 
 
-async def update_group(ctx: "FederationContext", group: Actor, **changes: object) -> Actor:
-    """Change settings, then federate Update{Group} with the Group itself as the actor."""
+# The group's pictures, set through update_group(media=...): its avatar (icon) and banner (image).
+MEDIA_FIELDS = ("icon_url", "image_url")
+
+
+async def update_group(ctx: "FederationContext", group: Actor, *, media: Mapping[str, str | None] | None = None,
+                       **changes: object) -> Actor:
+    """Change settings and pictures (`media`: {"icon_url" | "image_url": a URL, or None to remove}), then
+    federate Update{Group} with the Group itself as the actor: the document carries the icon and image."""
     known = {f.name for f in fields(GroupSettings)}
-    unknown = set(changes) - known
+    unknown = (set(changes) - known) | (set(media or {}) - set(MEDIA_FIELDS))
     if unknown:
         raise LocalActorError(f"unknown group settings: {', '.join(sorted(unknown))}")
     settings = replace(await current_settings(group), **changes)  # type: ignore[arg-type]
@@ -105,6 +111,8 @@ async def update_group(ctx: "FederationContext", group: Actor, **changes: object
         group.posting_restricted_to_mods = settings.restricted_posting
         group.discoverable = settings.discoverable and not settings.private
         group.indexable = group.discoverable
+        for attribute, url in (media or {}).items():
+            setattr(group, attribute, url)
         await group.save()
         await GroupProfile.filter(group=group).update(
             description=settings.description, rules=settings.rules, is_private=settings.private,

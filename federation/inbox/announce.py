@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from federation import audience
 from federation.groups.remote import on_group_announce
 from federation.inbox.common import local_post, sender
 from federation.protocol.activity import ActivityDoc
+from federation.protocol.common import ProtocolError
 from models.posts import ANNOUNCE, Interaction
 
 if TYPE_CHECKING:
@@ -24,6 +26,9 @@ async def on_announce(ctx: "FederationContext", activity: ActivityDoc) -> None:
     post = await local_post(activity.object_id)
     if post is None:
         return
+    if not await audience.may_see_post(post, audience.ANONYMOUS):
+        # As on Mastodon: only what everyone may see can be boosted (a boost shows it to the booster's followers).
+        raise ProtocolError(f"{post.uri} is not public, so it cannot be boosted")
     await Interaction.get_or_create(
         defaults={"kind": ANNOUNCE, "actor": actor, "post": post}, activity_uri=activity.id
     )

@@ -5,7 +5,6 @@ Every refusal carries a status and a reason that tells the sender what was wrong
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import logging
 from dataclasses import dataclass

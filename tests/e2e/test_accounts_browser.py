@@ -24,16 +24,16 @@ async def test_first_admin_sign_out_and_sign_in(moot: MootInstance, visitors: Ca
     account = await LocalUser.get(actor__local_name="ada")
     assert account.is_admin and account.password_hash and account.password_hash.startswith("$argon2id$")
     # Signed in: the header offers the admin area and sign-out, no longer sign-in.
-    header = page.locator("header.site-header")
+    header = ada.header()
     await header.get_by_role("link", name="Admin").wait_for()
-    assert await header.get_by_role("button", name="Sign out").count() == 1
-    assert await header.get_by_role("link", name="Sign in").count() == 0
+    assert await ada.in_header("button", "Sign out").count() == 1
+    assert await ada.in_header("link", "Sign in").count() == 0
     # Setup is closed now.
     await ada.open("/setup")
     assert ada.path() == "/login"
 
     await ada.open("/settings")
-    response = await ada.submit(header.get_by_role("button", name="Sign out"))
+    response = await ada.sign_out()
     assert response.status == 303 and ada.path() == "/"
     assert await WebSession.filter(revoked_at__isnull=True).count() == 0
     await header.get_by_role("link", name="Sign in").wait_for()
@@ -69,7 +69,7 @@ async def test_a_tampered_csrf_token_gets_the_403_page(moot: MootInstance,
     # The refusal is a page in the site's style, saying what to do.
     await page.get_by_role("heading", level=1, name="You cannot do that here").wait_for()
     assert "form expired" in await page.locator("main").inner_text()
-    assert await page.locator("header.site-header nav").count() == 1
+    assert await page.get_by_role("banner").get_by_role("navigation").count() == 1
     assert await WebSession.all().count() == 0
     # The same sign-in from a fresh copy of the form (an untouched token) works.
     await visitor.open("/login")

@@ -38,7 +38,7 @@ from tests.fakeremote import FakeRemote
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ACTIVITY_TYPES = {"Create", "Update", "Delete", "Like", "Dislike", "Announce", "Follow", "Undo", "Flag", "Block",
                   "Join", "Leave", "Add", "Remove", "Accept", "Reject"}
-EXAMPLES = int(os.environ.get("MOOT_PROPERTY_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("MOOT_PROPERTY_EXAMPLES", "25"))
 # Transient failures the worker rightly retries: the mutated activity names a server that is not there.
 RETRIED_CLEANLY = ("FetchError", "ResolveError")
 

@@ -166,7 +166,7 @@ async def test_summary_of_an_article_is_its_description_and_of_a_note_a_warning(
     warned = await Post.get(uri=note["object"]["id"])
     assert warned.summary == "Spoilers for the film" and warned.description is None
     page = await thread_html(moot, warned)
-    assert "<details><summary>Spoilers for the film</summary>" in page and "&lt;b&gt;" not in page
+    assert '<details class="cw"><summary>Spoilers for the film</summary>' in page and "&lt;b&gt;" not in page
 
 
 # --- Mobilizon events ---------------------------------------------------------------------------

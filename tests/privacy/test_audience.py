@@ -2,27 +2,10 @@
 module existed."""
 from __future__ import annotations
 
-from typing import AsyncIterator
-
-import pytest
-
 from models.posts import Post
-from tests.conftest import MootInstance
 from tests.fakeremote import AS, PUBLIC, FakeRemote
 from tests.privacy.test_leak_suite import fetch
-from tests.privacy.world import CANARY, Viewer, World, build_world
-
-
-@pytest.fixture
-async def outsider() -> AsyncIterator[FakeRemote]:
-    fake = await FakeRemote().start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def world(moot: MootInstance, remote: FakeRemote, outsider: FakeRemote) -> World:
-    return await build_world(moot, remote, outsider)
+from tests.privacy.world import CANARY, Viewer, World
 
 
 def canary_post(world: World, text: str) -> Post:
@@ -142,3 +125,19 @@ async def test_an_edit_does_not_widen_a_private_groups_post(world: World, remote
     assert f"{CANARY}-edited" in stored.content and stored.visibility == "private"
     status, _ = await fetch(world.moot, ANONYMOUS, f"/api/v1/statuses/{post.id}", "application/json")
     assert status == 404
+
+
+async def test_only_public_posts_can_be_boosted(world: World, outsider: FakeRemote) -> None:
+    """A boost shows a post to the booster's followers: a private group's post or a direct message is refused."""
+    from models.posts import ANNOUNCE, Interaction
+
+    nosy = outsider.actors["nosy"]
+    for text in ("group-post", "direct-message"):
+        post = canary_post(world, text)
+        boost = {"@context": AS, "id": nosy.new_id(), "type": "Announce", "actor": nosy.uri, "to": [PUBLIC],
+                 "object": post.uri}
+        status, _ = await outsider.send(nosy, f"{world.moot.base_url}/inbox", boost)
+        assert status == 202
+    await world.moot.drain()
+    world.moot.use()
+    assert not await Interaction.filter(kind=ANNOUNCE, actor__uri=nosy.uri).exists()

@@ -11,15 +11,13 @@ import itertools
 import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Any, AsyncIterator
+from typing import Any
 from urllib.parse import quote
 
-import pytest
 from httpsig import HeaderSigner
 
 from tests.conftest import MootInstance
-from tests.fakeremote import FakeRemote
-from tests.privacy.world import Viewer, World, build_world
+from tests.privacy.world import Viewer, World
 
 # Routes that cannot be filled from the world, with the reason. Keep this empty unless there is a reason.
 UNFILLABLE: dict[str, str] = {}
@@ -29,18 +27,6 @@ ACCEPTS = ("application/activity+json", "text/html")
 NEGOTIATED = frozenset({"/", "/{kind}/{name}", "/@{name}", "/posts/{post_id}", "/activities/{activity_id}"})
 AS_JSON_ONLY = frozenset({"/{kind}/{name}/{collection}", "/actor"})
 MAX_FILLINGS = 60
-
-
-@pytest.fixture
-async def outsider() -> AsyncIterator[FakeRemote]:
-    fake = await FakeRemote().start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def world(moot: MootInstance, remote: FakeRemote, outsider: FakeRemote) -> World:
-    return await build_world(moot, remote, outsider)
 
 
 def get_routes(app: Any) -> list[str]:

@@ -203,7 +203,7 @@ async def test_explore_looks_up_a_remote_account_and_follows_it(moot: MootInstan
 # --- groups -------------------------------------------------------------------------------------
 
 
-async def test_group_page_shows_about_rules_and_pinned_first(moot: MootInstance, visitor: FormClient) -> None:
+async def test_group_page_shows_pinned_first_then_about_and_rules(moot: MootInstance, visitor: FormClient) -> None:
     bob, _ = await moot.user("bob")
     garden = await group(moot, "gardening", bob, display_name="Gardening",
                          description="All things green.", rules="1. Be kind\n2. No spam")
@@ -216,7 +216,10 @@ async def test_group_page_shows_about_rules_and_pinned_first(moot: MootInstance,
     assert page.status == 200
     text = page.text
     assert "All things green." in text and "<li>Be kind</li>" in text and "<li>No spam</li>" in text
-    assert text.index("About") < text.index("Rules") < text.index("Welcome, gardeners") < text.index("Slug trouble")
+    # The threads come first (pinned on top); about and rules follow in the sidebar (the About tab on phones).
+    assert text.index("Welcome, gardeners") < text.index("Slug trouble") < text.index("Rules")
+    about = await visitor.get("/groups/gardening/about")
+    assert about.status == 200 and "All things green." in about.text and "<li>Be kind</li>" in about.text
     assert "Owner" in text and "Sign in to join" in text
     # ActivityPub clients still get the actor document at the same URL.
     status, doc = await moot.get_ap(f"{moot.base_url}/groups/gardening")
@@ -346,7 +349,7 @@ async def test_members_page_lists_roles(moot: MootInstance, visitor: FormClient)
 
     page = await visitor.get("/groups/gardening/members")
     assert page.status == 200 and "3 members" in page.text
-    rows = {name: row for name, row in re.findall(r'<li>\s*<a href="[^"]+">(\w+)</a>(.*?)</li>', page.text, re.S)}
+    rows = {name: row for name, row in re.findall(r'<li class="list-row">.*?<a class="display" href="[^"]+">(\w+)</a>(.*?)</li>', page.text, re.S)}
     assert "Owner" in rows["bob"] and "Moderator" in rows["dana"]
     assert "Owner" not in rows["erin"] and "Moderator" not in rows["erin"]
 
@@ -400,11 +403,14 @@ async def test_moderator_removes_a_reply_inline_with_a_reason(moot: MootInstance
 
     page = await browser.get(f"/threads/{root.id}")
     assert f'action="/threads/{spam.id}/moderate/remove"' in page.text
-    assert f'action="/threads/{root.id}/moderate/lock"' in page.text
+    # One moderator menu per post: one reason, a button per action (the others post to their own action).
+    assert f'formaction="/threads/{root.id}/moderate/lock"' in page.text
     page = await browser.submit(f"/threads/{root.id}", f"/threads/{spam.id}/moderate/remove",
                                 {"reason": "off topic", "next": f"/threads/{root.id}"})
     assert page.status == 200 and "Done. The moderation log records it." in page.text
-    assert "Buy cheap watches" not in page.text
+    # The moderator still sees it, marked, with Restore; readers do not (below).
+    assert "Buy cheap watches" in page.text and "Removed" in page.text
+    assert f'action="/threads/{spam.id}/moderate/restore"' in page.text
     assert (await Post.get(id=spam.id)).removed_at is not None
     entry = await ModLogEntry.get(action="post.removed")
     assert entry.reason == "off topic" and entry.target == spam.uri and entry.moderator_id == bob.id  # type: ignore[attr-defined]
@@ -571,3 +577,20 @@ async def test_community_forms_without_the_csrf_token_are_refused(moot: MootInst
     assert not await Follow.filter(follower=ada, target=garden).exists()
     assert await Post.filter(author=ada).count() == 0
     assert not await Interaction.filter(actor=ada).exists()
+
+
+async def test_a_reader_reports_a_post_to_the_groups_moderators(moot: MootInstance, people: People) -> None:
+    from models.moderation import Report
+
+    bob, _ = await moot.user("bob")
+    carl, browser = await people("carl")
+    garden = await group(moot, "gardening", bob)
+    await actions.follow(moot.fed, carl, garden)
+    spam = await post(moot, bob, "Buy seeds from my shop", group=garden, title="Cheap seeds")
+    page = await browser.get(f"/threads/{spam.id}")
+    assert f'action="/threads/{spam.id}/report"' in page.text
+    page = await browser.submit(f"/threads/{spam.id}", f"/threads/{spam.id}/report",
+                                {"comment": "advertising", "next": f"/threads/{spam.id}"})
+    assert page.status == 200 and "The moderators will look at your report." in page.text
+    report = await Report.get(group=garden)
+    assert report.comment == "advertising" and report.reporter_id == carl.id and report.target_actor_id == bob.id

@@ -20,7 +20,7 @@ from web.negotiation import page_number
 from web.api.auth import optional_actor, require_actor, require_admin
 from web.api.group_lookup import account_from, group_from_path, http_error
 from web.api.group_serializers import held as serialize_held
-from web.api.moderation_serializers import content_rule, modlog_entry, report as serialize_report
+from web.api.moderation_serializers import content_rule, modlog_entries, report as serialize_report
 from web.api.params import as_bool, int_id, read_params
 
 PAGE_SIZE = 50
@@ -166,16 +166,11 @@ async def public_modlog(request: web.Request) -> web.Response:
             raise web.HTTPNotFound(text=f"no group {raw!r}, or its log is for its members only")
         query = query.filter(group=group)
     entries = await query.order_by("-id").offset((_page(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    shown = []
-    for entry in entries:
-        doc = await modlog_entry(entry, private=False)
-        if await audience.modlog_target_hidden(entry, viewer):
-            doc["target"] = ""
-        shown.append(doc)
-    return web.json_response(shown)
+    hidden = {entry.id for entry in entries if await audience.modlog_target_hidden(entry, viewer)}
+    return web.json_response(await modlog_entries(entries, private=False, hidden=hidden))
 
 
 async def admin_modlog(request: web.Request) -> web.Response:
     await require_admin(request)
     entries = await ModLogEntry.all().order_by("-id").offset((_page(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    return web.json_response([await modlog_entry(entry, private=True) for entry in entries])
+    return web.json_response(await modlog_entries(entries, private=True))

@@ -1,11 +1,12 @@
 """JSON shapes of the moderation API."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection, Sequence
 
 from federation.render import iso
 from models.moderation import ActorPolicy, ContentRule, DomainPolicy, ModLogEntry, Report
 from web.api.serializers import account
+from web.modlog_text import modlog_texts
 
 
 def domain_policy(row: DomainPolicy, *, private: bool = True) -> dict[str, Any]:
@@ -46,19 +47,33 @@ async def report(row: Report) -> dict[str, Any]:
     }
 
 
-async def modlog_entry(row: ModLogEntry, *, private: bool) -> dict[str, Any]:
-    await row.fetch_related("moderator")
-    moderator = row.moderator
-    doc: dict[str, Any] = {
-        "id": str(row.id),
-        "action": row.action,
-        "target": row.target,
-        "group_id": str(row.group_id) if row.group_id else None,
-        "reason": row.reason,
-        "moderator": f"{moderator.username}@{moderator.domain}" if moderator else None,
-        "created_at": iso(row.created_at),
-    }
-    if private:
-        doc["public"] = row.public
-        doc["details"] = row.details
+async def modlog_entries(
+    rows: Sequence[ModLogEntry], *, private: bool, hidden: Collection[int] = (),
+) -> list[dict[str, Any]]:
+    """A page of entries, with `text`: the entry as an English sentence (web/modlog_text). Entries whose id is
+    in `hidden` are about a post the viewer may not see: their target and sentence do not name it."""
+    rows = list(rows)
+    texts = await modlog_texts(rows, hidden=hidden)  # loads each entry's moderator and group too
+    docs = []
+    for row in rows:
+        moderator = row.moderator
+        doc: dict[str, Any] = {
+            "id": str(row.id),
+            "action": row.action,
+            "text": texts[row.id],
+            "target": "" if row.id in hidden else row.target,
+            "group_id": str(row.group_id) if row.group_id else None,
+            "reason": row.reason,
+            "moderator": f"{moderator.username}@{moderator.domain}" if moderator else None,
+            "created_at": iso(row.created_at),
+        }
+        if private:
+            doc["public"] = row.public
+            doc["details"] = row.details
+        docs.append(doc)
+    return docs
+
+
+async def modlog_entry(row: ModLogEntry, *, private: bool, hide_target: bool = False) -> dict[str, Any]:
+    (doc,) = await modlog_entries([row], private=private, hidden={row.id} if hide_target else ())
     return doc

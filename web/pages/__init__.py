@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web.pages import accounts, community, media, moderation
+from web.pages import accounts, community, community_edit, media, moderation
 
 
 def setup_pages(app: web.Application) -> None:
     # community first: media registers hooks on the composers it sets up.
-    for module in (accounts, community, media, moderation):
+    for module in (accounts, community, community_edit, media, moderation):
         module.setup(app)

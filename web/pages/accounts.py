@@ -19,6 +19,7 @@ from web.accounts import (
 from web.media import MediaError, error_text, profile_media_from_form
 from web.sessions import end_session, require_user, start_session
 from web.templating import gettext, render_page, safe_next
+from web.timezones import TZ_COOKIE, zone_choices, zone_named
 
 LOGIN_LIMITS = web.AppKey("login_limits", dict)
 
@@ -110,9 +111,14 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     account = request[rk.ACCOUNT]
     assert account is not None
-    saved = media_error = ""
+    saved = media_error = zone_error = ""
     if request.method == "POST":
         form = await request.post()
+        # "" is automatic (the browser's zone, else UTC); anything else must be a zone zoneinfo knows.
+        time_zone = str(form.get("time_zone", "")).strip() if "time_zone" in form else account.time_zone or ""
+        if time_zone and zone_named(time_zone) is None:
+            zone_error = gettext(request, "Choose a time zone from the list.")
+            return await _settings_form(request, user, account, zone_error=zone_error)
         before = (user.display_name, user.summary, user.icon_url, user.image_url)
         user.display_name = str(form.get("display_name", "")).strip()[:100] or None
         user.summary = description_html(str(form.get("bio", "")).strip()[:2000], request.app[keys.FEDERATION].urls)
@@ -129,11 +135,22 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
             locale = str(form.get("locale", ""))
             if locale in request.app[keys.TRANSLATIONS]:
                 await LocalUser.filter(id=account.id).update(locale=locale)
+            if (time_zone or None) != account.time_zone:
+                account.time_zone = time_zone or None
+                await LocalUser.filter(id=account.id).update(time_zone=account.time_zone)
             saved = gettext(request, "Saved.")
+    return await _settings_form(request, user, account, saved=saved, media_error=media_error)
+
+
+async def _settings_form(request: web.Request, user: Actor, account: LocalUser, *, saved: str = "",
+                         media_error: str = "", zone_error: str = "") -> web.Response:
     sessions = await WebSession.filter(user=user, revoked_at=None).order_by("-created_at")
+    browser_zone = zone_named(request.cookies.get(TZ_COOKIE))
     return render_page(request, "accounts/settings.html", flash=saved, sessions=sessions,
                        current_session=request[rk.SESSION], bio=_bio_text(user), media_error=media_error,
-                       status=422 if media_error else 200)
+                       zone_error=zone_error, time_zones=zone_choices(), now_utc=datetime.now(timezone.utc),
+                       browser_zone=browser_zone.key if browser_zone else "",
+                       status=422 if media_error or zone_error else 200)
 
 
 async def revoke_session(request: web.Request) -> web.StreamResponse:

@@ -1,30 +1,42 @@
-"""Admin: the instance's settings (name, description, rules, registration and federation modes), the
-domain-policy CSV import and export, and the public /about page that shows the rules."""
+"""Admin: the instance's settings (identity: name, accent colour, logo and favicon; sign-up; description and
+rules; federation), the domain-policy CSV import and export, the public /about page that shows the rules, and
+/theme.css, the accent colour as a stylesheet (web/theme.py)."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from federation.instance_settings import InstanceInfoError, get_setting, update_instance_info
+from federation.instance_settings import (
+    KEEP, InstanceInfoError, get_setting, update_instance_identity, update_instance_info, valid_accent,
+)
 from federation.policy import admin as policy_admin
 from federation.policy.admin import ImportResult, PolicyError
 from federation.policy.domains import FEDERATION_MODE
-from models.accounts import PENDING, REGISTRATION_MODES, RegistrationRequest
+from federation.vocab import APPLICATION
+from models.accounts import PENDING, REGISTRATION_MODES, MediaFile, RegistrationRequest
+from models.actors import Actor
 from models.moderation import DomainPolicy
 from web import app_keys as keys
 from web.accounts import AccountError, registration_mode, set_registration_mode
-from web.pages.moderation_common import done, flash, read_form, reason_of
+from web.i18n import N_
+from web.media import FAVICON, LOGO, MediaError, discard, error_text, has_file, media_url, read_upload, store_image
+from web.pages.community_common import read_form as read_text_form
+from web.pages.moderation_common import done, flash, reason_of
 from web.sessions import require_admin_user
 from web.templating import gettext, render_page
+from web.theme import theme_stylesheet
 
 ADMIN = "/admin"
 FEDERATION_MODES = ("blocklist", "allowlist")
 # The request body is capped at 2 MiB for the whole app; a blocklist is far smaller.
 MAX_CSV_BYTES = 1024 * 1024
+# The same words federation/instance_settings.py raises, marked here so that the page can translate them.
+ACCENT_INVALID = N_("The accent colour must be written as # and six hexadecimal digits, like #2f54d1.")
+IMAGES = (("logo", LOGO), ("favicon", FAVICON))
 
 
 async def _settings_page(
     request: web.Request, *, error: str = "", status: int = 200, imported: ImportResult | None = None,
-    form: dict[str, str] | None = None,
+    form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
 ) -> web.Response:
     info = await request.app[keys.FEDERATION].instance_info.get()
     return render_page(
@@ -33,7 +45,7 @@ async def _settings_page(
         federation_mode=await get_setting(FEDERATION_MODE, "blocklist"), federation_modes=FEDERATION_MODES,
         policy_count=await DomainPolicy.all().count(),
         pending_registrations=await RegistrationRequest.filter(state=PENDING).count(),
-        imported=imported, flash=flash(request), error=error, tab="settings",
+        imported=imported, flash=flash(request), error=error, errors=errors or {}, tab="settings",
     )
 
 
@@ -44,24 +56,57 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
 
 async def save_settings(request: web.Request) -> web.StreamResponse:
     admin = require_admin_user(request)
-    form = await read_form(request)
+    posted = await read_text_form(request)
+    form = {key: value for key, value in posted.items() if isinstance(value, str)}
     fed = request.app[keys.FEDERATION]
     reason = reason_of(form)
     new_registration = form.get("registration_mode", "")
     new_federation = form.get("federation_mode", "")
+    errors: dict[str, str] = {}
+    stored: list[MediaFile] = []
     try:
         # Check every choice before changing anything, so a refused form changes nothing.
         if new_registration not in REGISTRATION_MODES or new_federation not in FEDERATION_MODES:
             raise AccountError("Choose a registration mode and a federation mode from the lists.")
+        accent = form.get("accent") or (await fed.instance_info.get()).accent
+        try:
+            accent = valid_accent(accent)
+        except InstanceInfoError:
+            errors["accent"] = gettext(request, ACCENT_INVALID)
+            raise
+        images: dict[str, object] = {}
+        for field, purpose in IMAGES:
+            upload = posted.get(field)
+            if has_file(upload):
+                try:
+                    media = await store_image(request.app[keys.SETTINGS], await _media_owner(admin),
+                                              read_upload(upload, request.app[keys.SETTINGS].media_max_bytes),
+                                              purpose=purpose)
+                except MediaError as exc:
+                    errors[field] = error_text(request, exc)
+                    raise
+                stored.append(media)
+                images[field] = media_url(request.app[keys.SETTINGS].base_url, media.file_name)
+            elif form.get(f"remove_{field}"):
+                images[field] = ""
         await update_instance_info(fed, admin, name=form.get("name", ""), description=form.get("description", ""),
                                    rules=form.get("rules", ""), reason=reason)
+        await update_instance_identity(fed, admin, accent=accent, logo_url=images.get("logo", KEEP),
+                                       favicon_url=images.get("favicon", KEEP), reason=reason)
         if new_registration != await registration_mode():
             await set_registration_mode(admin, new_registration, reason=reason)
         if new_federation != await get_setting(FEDERATION_MODE, "blocklist"):
             await policy_admin.set_federation_mode(fed, admin, new_federation, reason=reason)
-    except (InstanceInfoError, AccountError, PolicyError) as exc:
-        return await _settings_page(request, status=422, error=gettext(request, str(exc)), form=form)
+    except (InstanceInfoError, AccountError, PolicyError, MediaError) as exc:
+        await discard(request.app[keys.SETTINGS], stored)
+        message = gettext(request, "Some settings need a change: see below.") if errors else gettext(request, str(exc))
+        return await _settings_page(request, status=422, error=message, form=form, errors=errors)
     raise done(ADMIN, "saved")
+
+
+async def _media_owner(admin: Actor) -> Actor:
+    """The instance's pictures belong to the instance actor (they outlive any admin's account)."""
+    return await Actor.filter(type=APPLICATION, is_local=True).first() or admin
 
 
 async def import_domains(request: web.Request) -> web.StreamResponse:
@@ -100,3 +145,4 @@ def setup(app: web.Application) -> None:
     r.add_post(ADMIN + "/domain-policies/import", import_domains, name="admin_domains_upload")
     r.add_get(ADMIN + "/domain-policies.csv", export_domains, name="admin_domains_download")
     r.add_get("/about", about, name="about")
+    r.add_get("/theme.css", theme_stylesheet, name="theme_css")

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
 
 from aiohttp import web
+from tortoise.expressions import Q
+from tortoise.functions import Max
 
 from federation.local_actors import LocalActorError
-from models.accounts import PENDING, Invite, RegistrationRequest
+from models.accounts import PENDING, Invite, RegistrationRequest, WebSession
 from models.actors import Actor, LocalUser
 from web import app_keys as keys
 from web.accounts import (
     AccountError, create_invite, decide_registration, registration_mode, set_admin, suspend_user, unsuspend_user,
 )
-from web.pages.moderation_common import (
-    PAGE_SIZE, done, flash, int_path, next_page_url, page_of, read_form, reason_of,
-)
+from web.pages.moderation_common import PAGE_SIZE, done, flash, int_path, page_of, read_form, reason_of
 from web.sessions import require_admin_user
 from web.templating import gettext, render_page
 
@@ -26,11 +27,59 @@ INVITE_EXPIRY_HOURS = ("1", "24", "168", "720", "")
 MAX_INVITE_USES = 1000
 
 
+# ?show= on the users page.
+USER_FILTERS = ("admins", "suspended")
+MAX_QUERY = 100
+
+
+def _user_search(text: str) -> Q:
+    """Name, display name or email containing `text` ("@name" is the name)."""
+    text = text.strip()
+    name = text.lstrip("@")
+    return (Q(actor__local_name__icontains=name) | Q(actor__display_name__icontains=text)
+            | Q(email__icontains=text))
+
+
+async def last_signed_in(actor_ids: list[int]) -> dict[int, datetime]:
+    """{actor id: when they last used the site}: the latest of their browser sessions' last use (or start),
+    in one query."""
+    if not actor_ids:
+        return {}
+    rows = await (WebSession.filter(user_id__in=actor_ids).group_by("user_id")
+                  .annotate(seen=Max("last_seen_at"), started=Max("created_at"))
+                  .values("user_id", "seen", "started"))
+    latest: dict[int, datetime] = {}
+    for row in rows:
+        moments = [moment for moment in (row["seen"], row["started"]) if moment is not None]
+        if moments:
+            latest[row["user_id"]] = max(moments)
+    return latest
+
+
+def _kept(q: str, show: str) -> list[tuple[str, str]]:
+    """The search and filter, carried through paging and the actions taken from the list."""
+    return [(key, value) for key, value in (("q", q), ("show", show)) if value]
+
+
 async def _users_page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
-    rows = await (LocalUser.all().order_by("id").offset((page_of(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-                  .prefetch_related("actor"))
-    return render_page(request, "admin/users.html", status=status, accounts=list(rows[:PAGE_SIZE]),
-                       next_url=next_page_url(request, list(rows)), flash=flash(request), error=error, tab="users")
+    q = " ".join(request.query.get("q", "").split())[:MAX_QUERY]
+    show = request.query.get("show", "")
+    show = show if show in USER_FILTERS else ""
+    query = LocalUser.all()
+    if q:
+        query = query.filter(_user_search(q))
+    if show == "admins":
+        query = query.filter(is_admin=True)
+    elif show == "suspended":
+        query = query.filter(suspended_at__isnull=False)
+    rows = list(await query.order_by("id").offset((page_of(request) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+                .prefetch_related("actor"))
+    accounts = rows[:PAGE_SIZE]
+    kept = _kept(q, show)
+    next_url = f"{USERS}?{urlencode([*kept, ('page', page_of(request) + 1)])}" if len(rows) > PAGE_SIZE else None
+    return render_page(request, "admin/users.html", status=status, accounts=accounts, q=q, show=show,
+                       last_seen=await last_signed_in([row.actor_id for row in accounts]), next_url=next_url,
+                       flash=flash(request), error=error, tab="users")
 
 
 async def users_page(request: web.Request) -> web.StreamResponse:
@@ -57,7 +106,9 @@ async def act_on_user(request: web.Request) -> web.StreamResponse:
         code = await _apply(request.match_info["action"], admin, user, reason_of(form))
     except AccountError as exc:
         return await _users_page(request, status=422, error=gettext(request, str(exc)))
-    raise done(USERS, code)
+    show = form.get("show", "")
+    raise done(USERS, code, urlencode(_kept(" ".join(form.get("q", "").split())[:MAX_QUERY],
+                                            show if show in USER_FILTERS else "")))
 
 
 async def _invites_page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:

@@ -43,8 +43,12 @@ NOTICES = {
     "left": N_("You left the group."),
     "unfollowed": N_("You no longer follow them."),
     "moderated": N_("Done. The moderation log records it."),
+    "reported": N_("Thank you. The moderators will look at your report."),
     "admin_added": N_("Co-admin added."),
     "admin_removed": N_("Co-admin removed."),
+    "group_saved": N_("The group's settings are saved."),
+    "page_saved": N_("The page is saved."),
+    "post_edited": N_("Your post is updated."),
 }
 
 # Composer hooks: async (request, form) -> extra StatusInput fields. The media pages add one for

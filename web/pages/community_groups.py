@@ -20,6 +20,7 @@ from web.pages.community_common import (
     composer_extras, flash, follow_state, post_stats, publish_composed, read_form, see_other, text_field, viewer_of,
 )
 from web.sessions import require_user
+from web.visits import previous_visit
 from web.templating import gettext, render_page
 
 PAGE_SIZE = 20
@@ -60,19 +61,43 @@ def _page_url(group: Actor, sort: str, page: int) -> str:
     return f"/groups/{group.group_name}" + ("?" + "&".join(params) if params else "")
 
 
+async def _header(request: web.Request, group: Actor, seen_by: audience.Viewer) -> dict[str, Any]:
+    """What the group's header and tabs show on each of its pages."""
+    viewer = viewer_of(request)
+    moderator = await audience.is_group_moderator(group, seen_by)
+    return {
+        "group": group, "moderator": moderator, "state": await follow_state(viewer, group),
+        "members": await Follow.filter(target=group, state=ACCEPTED).count(),
+        "pending": await Follow.filter(target=group, state=PENDING).count() if moderator else 0,
+    }
+
+
+async def _about(request: web.Request, group: Actor) -> dict[str, Any]:
+    """About, rules and moderators: the sidebar on wide screens, the About tab on narrow ones."""
+    profile = await GroupProfile.filter(group=group).first()
+    description = profile.description if profile else ""
+    roles = sorted(await GroupRole.filter(group=group).prefetch_related("actor"),
+                   key=lambda role: (role.role != OWNER, role.id))
+    return {
+        "about": render_text(description, mention_urls={}, tag_url=request.app[keys.FEDERATION].urls.tag)
+        if description.strip() else "",
+        "rules": rule_lines(profile.rules if profile else ""), "roles": roles,
+    }
+
+
 async def group_page(request: web.Request, group: Actor, *, error: str = "", form: dict[str, str] | None = None,
                      status: int = 200) -> web.StreamResponse:
     """What a browser sees at /groups/{name}; ActivityPub clients get the actor document instead."""
     viewer = viewer_of(request)
-    profile = await GroupProfile.filter(group=group).first()
     seen_by = audience.viewer_of(viewer)
     readable = await audience.may_see_group_content(group, seen_by)
-    moderator = await audience.is_group_moderator(group, seen_by)
+    header = await _header(request, group, seen_by)
     sort = request.query.get("sort", "new") if request.query.get("sort") in SORTS else "new"
     page = page_number(request) or 1
     pinned: list[Post] = []
     posts: list[Post] = []
     more = False
+    since = None
     if readable:
         base = Post.filter(audience.visible_posts(seen_by), group=group, in_reply_to_uri=None, removed_at=None)
         if page == 1:
@@ -80,23 +105,28 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
         rows = await _sorted(base.filter(pinned_at=None), sort).offset((page - 1) * PAGE_SIZE).limit(
             PAGE_SIZE + 1).prefetch_related("author")
         posts, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-    roles = sorted(await GroupRole.filter(group=group).prefetch_related("actor"),
-                   key=lambda role: (role.role != OWNER, role.id))
-    description = profile.description if profile else ""
+        if viewer is not None:
+            since = await previous_visit(viewer, group)
+    # New since the last visit: threads others started after it.
+    unread: set[int] = set()
+    if since is not None and viewer is not None:
+        unread = {post.id for post in pinned + posts if post.published > since and post.author_id != viewer.id}
     return render_page(
-        request, "community/group.html", status=status, group=group, readable=readable, moderator=moderator,
-        about=render_text(description, mention_urls={}, tag_url=request.app[keys.FEDERATION].urls.tag)
-        if description.strip() else "",
-        rules=rule_lines(profile.rules if profile else ""), pinned=pinned, posts=posts,
-        stats=await post_stats(pinned + posts, viewer), sort=sort, sorts=SORTS, roles=roles,
-        members=await Follow.filter(target=group, state=ACCEPTED).count(),
-        pending=await Follow.filter(target=group, state=PENDING).count() if moderator else 0,
-        state=await follow_state(viewer, group),
-        can_post=viewer is not None and (moderator or not group.posting_restricted_to_mods),
+        request, "community/group.html", status=status, readable=readable, **header, **await _about(request, group),
+        pinned=pinned, posts=posts, stats=await post_stats(pinned + posts, viewer), sort=sort, sorts=SORTS,
+        can_post=viewer is not None and (header["moderator"] or not group.posting_restricted_to_mods),
+        unread=unread, since=since if unread else None,
         next_url=_page_url(group, sort, page + 1) if more else None,
         previous_url=_page_url(group, sort, page - 1) if page > 1 else None,
         form=form or {}, error=error, flash=flash(request),
     )
+
+
+async def about_page(request: web.Request) -> web.StreamResponse:
+    """The About tab: what the sidebar shows on wide screens, for narrow ones (and anyone who links it)."""
+    group = await local_group(request)
+    header = await _header(request, group, audience.viewer_of(viewer_of(request)))
+    return render_page(request, "community/group_about.html", **header, **await _about(request, group))
 
 
 async def create_post(request: web.Request) -> web.StreamResponse:
@@ -127,19 +157,19 @@ async def members_page(request: web.Request) -> web.StreamResponse:
     seen_by = audience.viewer_of(viewer)
     if not await audience.may_see_group_content(group, seen_by):
         raise web.HTTPForbidden(text=gettext(request, "Only members see who is in a private group."))
-    moderator = await audience.is_group_moderator(group, seen_by)
+    header = await _header(request, group, seen_by)
     page = page_number(request) or 1
     rows = await (Follow.filter(target=group, state=ACCEPTED).order_by("id")
                   .offset((page - 1) * MEMBERS_PAGE_SIZE).limit(MEMBERS_PAGE_SIZE + 1).prefetch_related("follower"))
     follows = rows[:MEMBERS_PAGE_SIZE]
     roles = {role.actor_id: role.role for role in await GroupRole.filter(group=group)}
     muted: set[int] = set()
-    if moderator:
+    if header["moderator"]:
         muted = set(await GroupMute.filter(group=group).values_list("actor_id", flat=True))
     base = f"/groups/{group.group_name}/members"
     return render_page(
-        request, "community/members.html", group=group, members=[f.follower for f in follows], roles=roles,
-        muted=muted, total=await Follow.filter(target=group, state=ACCEPTED).count(),
+        request, "community/members.html", **header, member_list=[f.follower for f in follows], roles=roles,
+        muted=muted, total=header["members"], joined={f.follower_id: f.accepted_at or f.created_at for f in follows},
         next_url=f"{base}?page={page + 1}" if len(rows) > MEMBERS_PAGE_SIZE else None,
         previous_url=(f"{base}?page={page - 1}" if page > 2 else base) if page > 1 else None,
     )
@@ -148,4 +178,5 @@ async def members_page(request: web.Request) -> web.StreamResponse:
 def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/groups/{name}/members", members_page, name="group_members")
+    r.add_get("/groups/{name}/about", about_page, name="group_about")
     r.add_post("/groups/{name}/posts", create_post, name="group_post")

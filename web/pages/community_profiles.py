@@ -25,6 +25,7 @@ from web.sessions import require_user
 from web.templating import gettext, render_page, safe_next
 
 PAGE_SIZE = 20
+MAX_GROUPS_SHOWN = 12
 COMPOSER_VISIBILITIES = ("public", "unlisted", "private")
 # A host name or [IPv6] address, with an optional port: nothing that could change the URL we build.
 HOST_PATTERN = re.compile(
@@ -65,7 +66,7 @@ async def profile_page(request: web.Request, actor: Actor, *, errors: dict[str, 
         cursor = await Post.filter(id=int(before), author=actor).first()
         if cursor is not None:
             query = query.filter(Q(published__lt=cursor.published) | Q(published=cursor.published, id__lt=cursor.id))
-    rows = await query.order_by("-published", "-id").limit(PAGE_SIZE + 1)
+    rows = await query.order_by("-published", "-id").limit(PAGE_SIZE + 1).prefetch_related("group")
     posts = rows[:PAGE_SIZE]
     for post in posts:
         post.author = actor
@@ -74,8 +75,13 @@ async def profile_page(request: web.Request, actor: Actor, *, errors: dict[str, 
     if actor.type == SERVICE and can_post:
         roles = sorted(await PageRole.filter(page=actor).prefetch_related("user"),
                        key=lambda role: (role.role != PAGE_OWNER, role.id))
+    # The public groups a person is in (a private group's members are for its members to see).
+    memberships = await Follow.filter(follower=actor, state=ACCEPTED, target__type="Group",
+                                      target__manually_approves=False, target__deleted_at=None) \
+        .order_by("-id").limit(MAX_GROUPS_SHOWN).prefetch_related("target")
     return render_page(
         request, "community/profile.html", status=status, actor=actor, posts=posts,
+        groups=[follow.target for follow in memberships],
         stats=await post_stats(posts, viewer),
         next_url=f"/@{actor.local_name}?before={posts[-1].id}" if len(rows) > PAGE_SIZE else None,
         followers=await Follow.filter(target=actor, state=ACCEPTED).count(),

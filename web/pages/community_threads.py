@@ -10,6 +10,7 @@ from federation.actions import ActionError, StatusInput
 from federation.context import FederationContext
 from federation.groups import moderation
 from federation.groups.intake import thread_root
+from federation.reports import create_report
 from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
@@ -30,9 +31,12 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
     found = await visible_post(request, request.match_info["post_id"])
     post, group, moderator = found.post, found.group, found.moderator
     viewer = viewer_of(request)
-    tree = await reply_tree(post, audience.viewer_of(viewer))
+    seen_by = audience.viewer_of(viewer)
+    # Moderators see removed replies in place, to restore them.
+    tree = await reply_tree(post, seen_by, removed=moderator)
     locked = (await thread_root(post)).locked_at is not None
-    parent = await Post.filter(id=post.in_reply_to_id, deleted_at=None).first() if post.in_reply_to_id else None
+    parent = await Post.filter(audience.visible_posts(seen_by), id=post.in_reply_to_id).first() \
+        if post.in_reply_to_id else None
     return render_page(
         request, "community/thread.html", status=status, post=post, group=group, tree=tree, moderator=moderator,
         stats=await post_stats([post, *flatten(tree)], viewer), locked=locked, parent=parent,
@@ -85,6 +89,21 @@ async def like(request: web.Request) -> web.StreamResponse:
     raise see_other(_back(form.get("next"), found.post))
 
 
+async def report(request: web.Request) -> web.StreamResponse:
+    """Report a post: to its group's moderators, or the server's admins; optionally also to the author's server."""
+    user = require_user(request)
+    found = await visible_post(request, request.match_info["post_id"])
+    form = await read_form(request)
+    if found.post.author_id == user.id:
+        raise web.HTTPUnprocessableEntity(text=gettext(request, "You cannot report your own post."))
+    try:
+        await create_report(request.app[keys.FEDERATION], user, found.post.author, [found.post],
+                            text_field(form, "comment", MAX_REASON), forward=bool(form.get("forward")))
+    except ActionError as exc:
+        raise http_error(exc) from None
+    raise see_other(_back(form.get("next"), found.post), "reported")
+
+
 # --- moderator actions: each calls federation/groups/moderation.py, which checks the role and logs it --------
 
 ModAction = Callable[[FederationContext, Actor, VisiblePost, str], Awaitable[None]]
@@ -134,5 +153,6 @@ def setup(app: web.Application) -> None:
     r.add_get("/threads/{post_id}", thread_page, name="thread")
     r.add_post("/threads/{post_id}/reply", reply, name="thread_reply")
     r.add_post("/threads/{post_id}/{action:like|unlike}", like, name="thread_like")
+    r.add_post("/threads/{post_id}/report", report, name="thread_report")
     r.add_post("/threads/{post_id}/moderate/{action:" + "|".join(MOD_ACTIONS) + "}", moderate,
                name="thread_moderate")

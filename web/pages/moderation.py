@@ -3,8 +3,11 @@ every moderation and admin route (the queues and admin pages live in moderation_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from models.accounts import PENDING as REGISTRATION_PENDING
 from models.accounts import RegistrationRequest
@@ -27,6 +30,12 @@ class GroupQueue:
     reports: int
 
 
+async def _counts(query: QuerySet[Any], field: str) -> dict[int, int]:
+    """{group id: rows}, in one query for every group a person moderates."""
+    rows = await query.group_by(field).annotate(rows=Count("id")).values(field, "rows")
+    return {row[field]: row["rows"] for row in rows}
+
+
 async def index(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     account = request[rk.ACCOUNT]
@@ -34,13 +43,14 @@ async def index(request: web.Request) -> web.StreamResponse:
     roles = await GroupRole.filter(actor=user, group__is_local=True, group__deleted_at=None).prefetch_related("group")
     if not roles and not is_admin:
         raise web.HTTPForbidden(text=gettext(request, "You moderate no groups here."))
+    ids = [role.group_id for role in roles]
+    requests, held, reports = ((await _counts(Follow.filter(target_id__in=ids, state=PENDING), "target_id"),
+                                await _counts(HeldActivity.filter(group_id__in=ids, state=HELD), "group_id"),
+                                await _counts(Report.filter(group_id__in=ids, state=OPEN), "group_id"))
+                               if ids else ({}, {}, {}))
     queues = [
-        GroupQueue(
-            group=role.group, role=role.role,
-            requests=await Follow.filter(target_id=role.group_id, state=PENDING).count(),
-            held=await HeldActivity.filter(group_id=role.group_id, state=HELD).count(),
-            reports=await Report.filter(group_id=role.group_id, state=OPEN).count(),
-        )
+        GroupQueue(group=role.group, role=role.role, requests=requests.get(role.group_id, 0),
+                   held=held.get(role.group_id, 0), reports=reports.get(role.group_id, 0))
         for role in sorted(roles, key=lambda role: role.group.group_name or "")
     ]
     instance = None

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from federation import review
 from federation.actions import ActionError
-from federation.protocol.common import http_url_or_none, pick_type, pick_url, text_field
+from federation.protocol.common import http_url_or_none, id_of, pick_type, pick_url, text_field
 from federation.content import sanitize_html
 from federation.policy import rule_admin
 from federation.protocol.common import parse_datetime
@@ -22,6 +22,7 @@ from models.posts import Post
 from web import app_keys as keys
 from web.csrf import CSRF_FIELD
 from web.i18n import N_
+from web.modlog_text import ModLogView, language_of, modlog_views
 from web.negotiation import page_number
 from web.templating import gettext
 
@@ -36,6 +37,10 @@ DONE_MESSAGES = {
     "held-approved": N_("Approved: the post goes ahead."),
     "held-trusted": N_("Approved, and its author is trusted from now on."),
     "held-rejected": N_("Rejected."),
+    "joins-approved": N_("The selected join requests were approved."),
+    "joins-rejected": N_("The selected join requests were rejected."),
+    "held-bulk-approved": N_("The selected posts were approved."),
+    "held-bulk-rejected": N_("The selected posts were rejected."),
     "report-resolved": N_("The report was resolved."),
     "report-dismissed": N_("The report was dismissed."),
     "rule-added": N_("The rule was added."),
@@ -58,10 +63,10 @@ def flash(request: web.Request) -> str:
     return gettext(request, DONE_MESSAGES[code]) if code in DONE_MESSAGES else ""
 
 
-def done(path: str, code: str) -> web.HTTPSeeOther:
-    """Post/redirect/get: back to `path`, which then says what happened."""
+def done(path: str, code: str, query: str = "") -> web.HTTPSeeOther:
+    """Post/redirect/get: back to `path` (with a list's filter `query`), which then says what happened."""
     assert code in DONE_MESSAGES, code
-    return web.HTTPSeeOther(f"{path}?done={code}")
+    return web.HTTPSeeOther(f"{path}?{query + '&' if query else ''}done={code}")
 
 
 async def read_form(request: web.Request) -> dict[str, str]:
@@ -117,12 +122,14 @@ class HeldView:
     summary: str
     content_html: str
     link: str
+    is_reply: bool = False
 
 
 async def held_views(items: list[HeldActivity]) -> list[HeldView]:
     views = []
+    if items:
+        await HeldActivity.fetch_for_list(items, "actor", "group")
     for item in items:
-        await item.fetch_related("actor", "group")
         # Read through the protocol helpers: a `type` may be a list, any value may be of an odd shape.
         activity = item.activity if isinstance(item.activity, dict) else {}
         obj = activity.get("object")
@@ -135,7 +142,7 @@ async def held_views(items: list[HeldActivity]) -> list[HeldView]:
             title=(text_field(doc, "name") or "")[:300], summary=(text_field(doc, "summary") or "")[:300],
             # Remote HTML goes through the same allowlist as every other remote post.
             content_html=sanitize_html((text_field(doc, "content") or "")[:20000]),
-            link=link,
+            link=link, is_reply=bool(id_of(doc.get("inReplyTo"))),
         ))
     return views
 
@@ -150,20 +157,25 @@ class ReportView:
 
 
 async def report_views(reports: list[Report]) -> list[ReportView]:
+    if not reports:
+        return []
+    await Report.fetch_for_list(reports, "reporter", "target_actor", "group", "posts")
     views = []
     for row in reports:
-        await row.fetch_related("reporter", "target_actor", "group")
-        posts = await row.posts.filter(deleted_at=None).order_by("id").limit(10)
+        posts = sorted((post for post in row.posts if post.deleted_at is None), key=lambda post: post.id)[:10]
         views.append(ReportView(report=row, reporter=row.reporter, target=row.target_actor, group=row.group,
-                                posts=list(posts)))
+                                posts=posts))
     return views
 
 
-async def modlog_rows(request: web.Request, **filters: Any) -> tuple[list[ModLogEntry], str | None]:
-    """One page of the modlog, newest first, with moderators and groups loaded."""
-    rows = await (ModLogEntry.filter(**filters).order_by("-id").offset((page_of(request) - 1) * PAGE_SIZE)
-                  .limit(PAGE_SIZE + 1).prefetch_related("moderator", "group"))
-    return list(rows[:PAGE_SIZE]), next_page_url(request, list(rows))
+async def modlog_rows(
+    request: web.Request, *, private: bool = False, **filters: Any,
+) -> tuple[list[ModLogView], str | None]:
+    """One page of the modlog, newest first, written in sentences (web/modlog_text); `private` adds the
+    private reasons only admins read."""
+    rows = list(await ModLogEntry.filter(**filters).order_by("-id").offset((page_of(request) - 1) * PAGE_SIZE)
+                .limit(PAGE_SIZE + 1))
+    return await modlog_views(rows[:PAGE_SIZE], language_of(request), private=private), next_page_url(request, rows)
 
 
 # --- decisions shared by the group and instance queues ----------------------------------------

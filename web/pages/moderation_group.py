@@ -5,20 +5,25 @@ from aiohttp import web
 
 from federation.actions import ActionError
 from federation.groups.access import is_moderator
-from federation.groups.membership import decide_join, pending_requests
+from federation.groups.membership import decide_join
 from federation.policy import rule_admin
 from federation.policy.rules import RuleError
 from models.actors import Actor
 from models.follows import PENDING, Follow
-from models.groups import HELD, HeldActivity
-from models.moderation import OPEN, RULE_ACTIONS, RULE_TARGETS, ContentRule, Report
+from models.groups import HeldActivity
+from models.moderation import RULE_ACTIONS, RULE_TARGETS, ContentRule, Report
 from web import app_keys as keys
 from web.pages.moderation_common import (
-    PAGE_SIZE, DecisionFailed, add_rule_from_form, decide_held, decide_report, done, flash, held_views, int_path,
-    modlog_rows, posted_values, read_form, reason_of, report_views,
+    DecisionFailed, add_rule_from_form, decide_held, decide_report, done, flash, held_views, int_path, modlog_rows,
+    posted_values, read_form, reason_of, report_views,
+)
+from web.pages.moderation_lists import (
+    HELD_REASONS, decide_held_items, decide_requests, held_items, open_reports, pending_requests, queue_filter,
 )
 from web.sessions import require_user
 from web.templating import gettext, render_page
+
+KINDS = ("requests", "held", "reports")
 
 
 async def _moderated_group(request: web.Request) -> tuple[Actor, Actor]:
@@ -41,14 +46,14 @@ async def _queue_page(
     request: web.Request, group: Actor, *, error: str = "", status: int = 200,
     forms: dict[str, dict[str, object]] | None = None,
 ) -> web.Response:
-    held = await HeldActivity.filter(group=group, state=HELD).order_by("id").limit(PAGE_SIZE)
-    reports = await Report.filter(group=group, state=OPEN).order_by("id").limit(PAGE_SIZE)
+    chosen = queue_filter(request.query, KINDS)
     log, next_url = await modlog_rows(request, group=group)
     return render_page(
-        request, "moderation/group.html", status=status, group=group, path=queue_path(group),
-        requests=await pending_requests(group), held=await held_views(list(held)),
-        reports=await report_views(list(reports)), rules=await ContentRule.filter(group=group).order_by("id"),
-        log=log, next_url=next_url, flash=flash(request), error=error, rule_actions=RULE_ACTIONS,
+        request, "moderation/group.html", status=status, group=group, path=queue_path(group), chosen=chosen,
+        requests=await pending_requests(group, chosen), held=await held_views(await held_items(chosen, group)),
+        reports=await report_views(await open_reports(chosen, group)),
+        rules=await ContentRule.filter(group=group).order_by("id"), log=log, next_url=next_url,
+        held_reasons=HELD_REASONS, flash=flash(request), error=error, rule_actions=RULE_ACTIONS,
         rule_targets=RULE_TARGETS, forms=forms or {},
     )
 
@@ -72,7 +77,30 @@ async def decide_request(request: web.Request) -> web.StreamResponse:
         await decide_join(request.app[keys.FEDERATION], moderator, follow, approve=approve, reason=reason_of(form))
     except ActionError as exc:
         return await _queue_page(request, group, status=exc.status, error=gettext(request, str(exc)))
-    raise done(queue_path(group), "join-approved" if approve else "join-rejected")
+    raise done(queue_path(group), "join-approved" if approve else "join-rejected",
+               queue_filter(form, KINDS).query_string())
+
+
+async def decide_selected_requests(request: web.Request) -> web.StreamResponse:
+    """The bulk form: approve or reject every ticked join request, with one reason."""
+    moderator, group = await _moderated_group(request)
+    form = await read_form(request)
+    try:
+        code = await decide_requests(request, moderator, group, form)
+    except DecisionFailed as exc:
+        return await _queue_page(request, group, status=exc.status, error=str(exc))
+    raise done(queue_path(group), code, queue_filter(form, KINDS).query_string())
+
+
+async def decide_selected_held(request: web.Request) -> web.StreamResponse:
+    """The bulk form: approve or reject every ticked held post, with one reason (a rejection sends it)."""
+    moderator, group = await _moderated_group(request)
+    form = await read_form(request)
+    try:
+        code = await decide_held_items(request, moderator, form, group)
+    except DecisionFailed as exc:
+        return await _queue_page(request, group, status=exc.status, error=str(exc))
+    raise done(queue_path(group), code, queue_filter(form, KINDS).query_string())
 
 
 async def decide_held_item(request: web.Request) -> web.StreamResponse:
@@ -85,7 +113,7 @@ async def decide_held_item(request: web.Request) -> web.StreamResponse:
         code = await decide_held(request, moderator, item, form)
     except DecisionFailed as exc:
         return await _queue_page(request, group, status=exc.status, error=str(exc))
-    raise done(queue_path(group), code)
+    raise done(queue_path(group), code, queue_filter(form, KINDS).query_string())
 
 
 async def decide_report_item(request: web.Request) -> web.StreamResponse:
@@ -98,7 +126,7 @@ async def decide_report_item(request: web.Request) -> web.StreamResponse:
         code = await decide_report(request, moderator, report, form)
     except DecisionFailed as exc:
         return await _queue_page(request, group, status=exc.status, error=str(exc))
-    raise done(queue_path(group), code)
+    raise done(queue_path(group), code, queue_filter(form, KINDS).query_string())
 
 
 async def add_rule(request: web.Request) -> web.StreamResponse:
@@ -124,7 +152,9 @@ def setup(app: web.Application) -> None:
     r = app.router
     base = "/moderation/groups/{name}"
     r.add_get(base, group_queue, name="moderation_group")
+    r.add_post(base + "/requests", decide_selected_requests, name="moderation_group_requests")
     r.add_post(base + "/requests/{follow_id}", decide_request, name="moderation_group_request")
+    r.add_post(base + "/held", decide_selected_held, name="moderation_group_held_selected")
     r.add_post(base + "/held/{held_id}", decide_held_item, name="moderation_group_held")
     r.add_post(base + "/reports/{report_id}", decide_report_item, name="moderation_group_report")
     r.add_post(base + "/rules", add_rule, name="moderation_group_rule_add")

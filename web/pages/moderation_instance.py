@@ -12,35 +12,39 @@ from federation.policy.rules import RuleError
 from federation.protocol.common import ProtocolError
 from federation.resolve import ResolveError, get_actor, resolve_handle
 from models.actors import Actor
-from models.groups import HELD, HeldActivity
+from models.groups import HeldActivity
 from models.moderation import (
-    ACTOR_POLICIES, DOMAIN_POLICIES, OPEN, RULE_ACTIONS, RULE_TARGETS, ActorPolicy, ContentRule, DomainPolicy,
+    ACTOR_POLICIES, DOMAIN_POLICIES, RULE_ACTIONS, RULE_TARGETS, ActorPolicy, ContentRule, DomainPolicy,
     ModLogEntry, Report,
 )
 from web import app_keys as keys
 from web.i18n import N_
+from web.modlog_text import language_of, modlog_views
 from web.pages.moderation_common import (
-    PAGE_SIZE, DecisionFailed, add_rule_from_form, decide_held, decide_report, done, flash, held_views, int_path,
+    DecisionFailed, add_rule_from_form, decide_held, decide_report, done, flash, held_views, int_path,
     modlog_rows, parse_expiry, posted_values, read_form, reason_of, report_views,
 )
+from web.pages.moderation_lists import HELD_REASONS, decide_held_items, held_items, open_reports, queue_filter
 from web.sessions import require_admin_user
 from web.templating import gettext, render_page
 
 QUEUE = "/moderation/instance"
 RECENT_LOG = 10
+KINDS = ("held", "reports")
 
 
 async def _queue_page(
     request: web.Request, *, error: str = "", status: int = 200, forms: dict[str, dict[str, object]] | None = None,
 ) -> web.Response:
-    held = await HeldActivity.filter(state=HELD).order_by("id").limit(PAGE_SIZE)
-    reports = await Report.filter(state=OPEN).order_by("id").limit(PAGE_SIZE)
-    log = await ModLogEntry.all().order_by("-id").limit(RECENT_LOG).prefetch_related("moderator", "group")
+    chosen = queue_filter(request.query, KINDS)
+    log = await modlog_views(list(await ModLogEntry.all().order_by("-id").limit(RECENT_LOG)), language_of(request),
+                             private=True)
     return render_page(
-        request, "moderation/instance.html", status=status, path=QUEUE, held=await held_views(list(held)),
-        reports=await report_views(list(reports)), domains=await DomainPolicy.all().order_by("domain"),
+        request, "moderation/instance.html", status=status, path=QUEUE, chosen=chosen,
+        held=await held_views(await held_items(chosen)), reports=await report_views(await open_reports(chosen)),
+        domains=await DomainPolicy.all().order_by("domain"),
         actors=await ActorPolicy.all().order_by("id").prefetch_related("actor"),
-        rules=await ContentRule.filter(group=None).order_by("id"), log=log,
+        rules=await ContentRule.filter(group=None).order_by("id"), log=log, held_reasons=HELD_REASONS,
         domain_policies=DOMAIN_POLICIES, actor_policies=ACTOR_POLICIES, rule_actions=RULE_ACTIONS,
         rule_targets=RULE_TARGETS, flash=flash(request), error=error, forms=forms or {},
     )
@@ -61,7 +65,18 @@ async def decide_held_item(request: web.Request) -> web.StreamResponse:
         code = await decide_held(request, admin, item, form)
     except DecisionFailed as exc:
         return await _queue_page(request, status=exc.status, error=str(exc))
-    raise done(QUEUE, code)
+    raise done(QUEUE, code, queue_filter(form, KINDS).query_string())
+
+
+async def decide_selected_held(request: web.Request) -> web.StreamResponse:
+    """The bulk form: approve or reject every ticked held item, with one reason."""
+    admin = require_admin_user(request)
+    form = await read_form(request)
+    try:
+        code = await decide_held_items(request, admin, form)
+    except DecisionFailed as exc:
+        return await _queue_page(request, status=exc.status, error=str(exc))
+    raise done(QUEUE, code, queue_filter(form, KINDS).query_string())
 
 
 async def decide_report_item(request: web.Request) -> web.StreamResponse:
@@ -74,7 +89,7 @@ async def decide_report_item(request: web.Request) -> web.StreamResponse:
         code = await decide_report(request, admin, report, form)
     except DecisionFailed as exc:
         return await _queue_page(request, status=exc.status, error=str(exc))
-    raise done(QUEUE, code)
+    raise done(QUEUE, code, queue_filter(form, KINDS).query_string())
 
 
 async def set_domain(request: web.Request) -> web.StreamResponse:
@@ -160,13 +175,14 @@ async def remove_rule(request: web.Request) -> web.StreamResponse:
 
 async def modlog(request: web.Request) -> web.StreamResponse:
     require_admin_user(request)
-    log, next_url = await modlog_rows(request)
+    log, next_url = await modlog_rows(request, private=True)
     return render_page(request, "moderation/modlog.html", log=log, next_url=next_url)
 
 
 def setup(app: web.Application) -> None:
     r = app.router
     r.add_get(QUEUE, instance_queue, name="moderation_instance")
+    r.add_post(QUEUE + "/held", decide_selected_held, name="moderation_instance_held_selected")
     r.add_post(QUEUE + "/held/{held_id}", decide_held_item, name="moderation_instance_held")
     r.add_post(QUEUE + "/reports/{report_id}", decide_report_item, name="moderation_instance_report")
     r.add_post(QUEUE + "/domains", set_domain, name="moderation_domain_set")
