@@ -157,6 +157,7 @@ async def test_the_canaries_reach_their_audience(world: World) -> None:
         ("dora", f"/api/moot/v1/posts/{post_with('direct-message')}/thread", "Kanarie-direct-reply"),
         ("finn", f"/api/v1/statuses/{post_with('followers-only')}", "Kanarie-followers-only"),
         ("finn", "/home", "Kanarie-followers-only"),
+        ("rita", "/home", "Kanarie-direct-message"),  # a direct message reaches its recipient's home
         ("mia", "/api/moot/v1/modlog?group_id=vault", "Kanarie-removal-reason"),
         ("mia", f"/media/{world.media_name}", None),
     ]

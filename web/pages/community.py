@@ -43,12 +43,12 @@ async def home_page(request: web.Request) -> web.StreamResponse:
     follows = await Follow.filter(follower=user, state=ACCEPTED).prefetch_related("target")
     group_ids = [f.target_id for f in follows if f.target.type == "Group"]
     author_ids = [f.target_id for f in follows if f.target.type != "Group"] + [user.id]
-    wanted = Q(author_id__in=author_ids)
+    # Followed people and pages, joined groups, and direct messages (to or from the user, as the audience says).
+    wanted = Q(author_id__in=author_ids) | Q(visibility="direct")
     if group_ids:
         wanted |= Q(group_id__in=group_ids, in_reply_to_uri=None)
     # Whom to follow is the timeline's choice; who may see each post is federation/audience.py's.
-    query = Post.filter(wanted, audience.visible_posts(audience.viewer_of(user)), removed_at=None) \
-        .exclude(visibility="direct")
+    query = Post.filter(wanted, audience.visible_posts(audience.viewer_of(user)), removed_at=None)
     before = request.query.get("before", "")
     if before.isdigit():
         cursor = await Post.filter(id=int(before)).first()
