@@ -24,6 +24,7 @@ from models.moderation import (
 )
 from server.session import federation_session
 from server.settings import Settings
+from web.modlog_text import modlog_texts
 
 
 class AdminCommandError(Exception):
@@ -188,9 +189,13 @@ def cmd_reports(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_modlog(settings: Settings, args: argparse.Namespace) -> None:
     async def work(fed: FederationContext) -> None:
-        for entry in await ModLogEntry.all().prefetch_related("moderator").order_by("-id").limit(args.limit):
+        entries = await ModLogEntry.all().prefetch_related("moderator").order_by("-id").limit(args.limit)
+        sentences = await modlog_texts(entries)  # as the web pages say it, in English
+        for entry in entries:
             who = entry.moderator.handle if entry.moderator else "system"
-            print(f"{entry.created_at:%Y-%m-%d %H:%M}\t{who}\t{entry.action}\t{entry.target}\t{entry.reason}")
+            # Tab-separated for scripts; the last column is for people.
+            print(f"{entry.created_at:%Y-%m-%d %H:%M}\t{who}\t{entry.action}\t{entry.target}\t{entry.reason}"
+                  f"\t{sentences.get(entry.id, '')}")
 
     _run(settings, work)
 

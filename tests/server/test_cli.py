@@ -111,3 +111,4 @@ def test_admin_commands(env: Path, capsys: pytest.CaptureFixture[str], monkeypat
     assert main(["admin", "modlog"]) == 0
     log = capsys.readouterr().out
     assert "domain.suspend" in log and "ada@" in log and "rule" in log
+    assert "ada suspended spam.example" in log  # the sentence, for people
