@@ -21,11 +21,11 @@ The rules (docs/federation.md, "Audience"):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Iterable
 
 from tortoise.expressions import Q, Subquery
 
+from federation.groups.access import is_moderator, unexpired
 from federation.vocab import APPLICATION
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
@@ -73,9 +73,7 @@ def viewer_of(actor: Actor | None) -> Viewer:
 
 
 def _active_bans(viewer: Viewer) -> Subquery:
-    now = datetime.now(timezone.utc)
-    bans = GroupBan.filter(viewer._people("actor")).filter(Q(expires_at=None) | Q(expires_at__gt=now))
-    return Subquery(bans.values("group_id"))
+    return Subquery(GroupBan.filter(viewer._people("actor")).filter(unexpired()).values("group_id"))
 
 
 def _member_groups(viewer: Viewer) -> tuple[Subquery, Subquery]:
@@ -191,9 +189,8 @@ async def may_see_group_content(group: Actor, viewer: Viewer) -> bool:
 
 
 async def is_group_moderator(group: Actor, viewer: Viewer) -> bool:
-    if viewer.actor is None or viewer.server is not None:
-        return False
-    return await GroupRole.filter(group_id=group.id, actor_id=viewer.actor.id).exists()
+    """A person (never a server speaking for its people) who moderates the group."""
+    return viewer.actor is not None and viewer.server is None and await is_moderator(group, viewer.actor)
 
 
 def visible_modlog(viewer: Viewer) -> Q:

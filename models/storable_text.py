@@ -2,7 +2,6 @@
 every model's text is cleaned before it is saved, whichever path it came by (forms, the API, federation)."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tortoise import fields
@@ -10,9 +9,19 @@ from tortoise.models import Model
 from tortoise.signals import pre_save
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        return value.replace("\x00", "")
     if isinstance(value, list):
         return [_clean(item) for item in value]
     if isinstance(value, dict):
@@ -25,9 +34,7 @@ async def _without_nul(sender: type[Model], instance: Model, using_db: Any, upda
         if not isinstance(field, (fields.CharField, fields.TextField, fields.JSONField)):
             continue
         value = getattr(instance, name, None)
-        if isinstance(value, str) and "\x00" in value:
-            setattr(instance, name, value.replace("\x00", ""))
-        elif isinstance(value, (list, dict)) and "\\u0000" in json.dumps(value):
+        if _has_nul(value):  # a walk, not a JSON dump: this runs on every save
             setattr(instance, name, _clean(value))
 
 

@@ -10,7 +10,8 @@ from models.follows import ACCEPTED, Follow
 from models.groups import GroupBan, GroupMute, GroupRole
 
 
-def _active() -> Q:
+def unexpired() -> Q:
+    """Bans and mutes in force: for good, or until a time still to come."""
     return Q(expires_at__isnull=True) | Q(expires_at__gt=datetime.now(timezone.utc))
 
 
@@ -24,11 +25,11 @@ async def is_member(group: Actor, actor: Actor) -> bool:
 
 
 async def active_ban(group: Actor, actor: Actor) -> GroupBan | None:
-    return await GroupBan.filter(_active(), group=group, actor=actor).first()
+    return await GroupBan.filter(unexpired(), group=group, actor=actor).first()
 
 
 async def active_mute(group: Actor, actor: Actor) -> GroupMute | None:
-    return await GroupMute.filter(_active(), group=group, actor=actor).first()
+    return await GroupMute.filter(unexpired(), group=group, actor=actor).first()
 
 
 async def moderated_groups(actor: Actor) -> list[int]:
