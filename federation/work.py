@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from federation.delivery import deliver_due, expand_fanouts
 from federation.inbox.dispatch import process_inbox
+from federation.jobs import run_due_jobs
 from federation.review import expire_held
 
 if TYPE_CHECKING:
@@ -24,8 +25,10 @@ async def run_queues_once(ctx: "FederationContext") -> int:
 
 
 async def run_intake_queues_once(ctx: "FederationContext") -> int:
-    """Everything but delivery: the inbox, fan-outs and housekeeping (the worker delivers in its own loop)."""
+    """Everything but delivery: the inbox, fan-outs, due scheduled jobs and housekeeping (the worker
+    delivers in its own loop)."""
     handled = await process_inbox(ctx)
+    handled += await run_due_jobs(ctx)
     handled += await expand_fanouts(ctx)
     if time.monotonic() - ctx.last_housekeeping >= HOUSEKEEPING_SECONDS:
         ctx.last_housekeeping = time.monotonic()

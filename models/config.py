@@ -12,6 +12,10 @@ MODEL_MODULES = [
     "models.posts",
     "models.insights",
     "models.queues",
+    "models.polls",
+    "models.events",
+    "models.checkins",
+    "models.draws",
 ]
 
 

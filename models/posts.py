@@ -58,6 +58,11 @@ class Post(Model):
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
     pinned_at = fields.DatetimeField(null=True)
+    # Q&A: a thread asked as a question, and the reply its author or a moderator accepted as the answer.
+    is_question = fields.BooleanField(default=False)
+    accepted_answer: fields.ForeignKeyNullableRelation["Post"] = fields.ForeignKeyField(
+        "models.Post", related_name="accepted_for", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

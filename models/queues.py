@@ -111,3 +111,20 @@ class HostBackoff(Model):
 
     class Meta:
         table = "host_backoff"
+
+
+class ScheduledJob(QueueRow):
+    """Work due at a time: a poll's batched results and its closing, a check-in day's thread, a draw's reveal.
+
+    `key` names the job ("poll-results:12"): at most one row per key, so scheduling twice before the job
+    runs keeps one job (federation/schedule.py). next_attempt_at is when it is due.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=255, unique=True)
+    payload = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "scheduled_job"
+        indexes = (("state", "next_attempt_at"),)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from federation.post_documents import post_document
 from federation import render
 from federation.authenticate import AuthError, signed_fetcher
 from federation import audience
@@ -112,7 +113,7 @@ async def post_object(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther(f"/threads/{post.id}")  # people read posts in their thread
     group_id = post.group_id or post.audience_group_id
     group = await Actor.filter(id=group_id).first() if group_id else None
-    doc = render.render_post(post, post.author.uri, audience=group.uri if group else None)
+    doc = await post_document(post, post.author.uri, audience=group.uri if group else None)
     return activity_response(render.with_context(doc, OBJECT_CONTEXT))
 
 

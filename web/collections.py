@@ -5,6 +5,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from federation.post_documents import post_document
 from federation import audience, render
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
@@ -60,7 +61,7 @@ async def featured(actor: Actor, page: int | None) -> dict[str, Any]:
         .prefetch_related("author")
     )
     group_uri = actor.uri if actor.type == "Group" else None
-    items = [render.render_post(post, post.author.uri, audience=group_uri) for post in posts]
+    items = [await post_document(post, post.author.uri, audience=group_uri) for post in posts]
     collection_id = actor.featured_url or ""
     if page is not None:
         return render.ordered_page(_page_url(collection_id, 1), collection_id, items, None, len(items))

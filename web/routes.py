@@ -10,6 +10,8 @@ from web.api import (
     accounts, admin_policies, admin_review, follow_requests, group_moderation, group_posts, groups, insights, search,
     statuses,
 )
+from web.api import answers as answers_api, checkins as checkins_api, draws as draws_api, events as events_api
+from web.api import polls as polls_api
 
 KIND = "{kind:users|pages|groups}"
 
@@ -56,6 +58,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/api/v2/search", search.search, name="api_search")
     setup_group_routes(app)
     setup_moderation_routes(app)
+    for activity_api in (polls_api, events_api, answers_api, checkins_api, draws_api):
+        activity_api.setup(app)
     setup_pages(app)
     static_assets.setup(app)
     template_helpers.register(app[keys.TEMPLATES], app[keys.TEMPLATES].globals["asset"])

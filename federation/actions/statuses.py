@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from federation import render
 from federation.addressees import record_addressees
+from federation.post_documents import post_document
 from federation.content import find_hashtags, find_mentions, render_text
 from federation.groups import relay
 from federation.groups.intake import decide
@@ -38,6 +39,16 @@ class ActionError(Exception):
 
 
 @dataclass(frozen=True)
+class PollInput:
+    """A poll as Mastodon's API takes it: 2-10 options, seconds until it closes, one or several choices."""
+
+    options: tuple[str, ...]
+    expires_in: int
+    multiple: bool = False
+    hide_totals: bool = False
+
+
+@dataclass(frozen=True)
 class StatusInput:
     text: str
     visibility: str = "public"
@@ -50,6 +61,10 @@ class StatusInput:
     title: str | None = None
     # Already-built attachment documents ({"type": "Image", "mediaType", "url", "name", "width", "height"}).
     attachments: tuple[dict[str, Any], ...] = ()
+    # A poll makes the post a Question (federation/activities/polls.py).
+    poll: PollInput | None = None
+    # A thread asked as a question: a reply can be accepted as its answer (federation/activities/answers.py).
+    is_question: bool = False
 
 
 def group_addressing(group: Actor, followers_url: str, mentioned: list[str]) -> tuple[list[str], list[str]]:
@@ -205,12 +220,13 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
         group=group if admitted else None,
         # Held or admitted, a post written into a group is for the group's audience (federation/audience.py).
         audience_group=group,
+        is_question=data.is_question and parent is None,
         published=datetime.now(timezone.utc),
     )
     async with in_transaction():
         await post.save()
         await record_addressees(post)
-        obj = render.render_post(post, actor.uri, audience=group.uri if group else None)
+        obj = await post_document(post, actor.uri, audience=group.uri if group else None)
         activity = await _publish_post_activity(ctx, actor, post, "Create", obj, group)
         if group is not None and not admitted:
             await keep_for_review(group, actor, activity, decision.reason if decision else "held")
@@ -235,7 +251,7 @@ async def edit_status(ctx: "FederationContext", actor: Actor, post: Post, data: 
     async with in_transaction():
         await post.save()  # the audience stays as created (federation/audience.py): an edit does not widen it
         group_uri = (await Actor.get(id=post.group_id)).uri if post.group_id else None
-        await _publish_post_activity(ctx, actor, post, "Update", render.render_post(post, actor.uri, audience=group_uri))
+        await _publish_post_activity(ctx, actor, post, "Update", await post_document(post, actor.uri, audience=group_uri))
     ctx.wake()
     return post
 

@@ -14,6 +14,7 @@ from federation.reports import create_report
 from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
+from web.activity_panels import thread_panels
 from web.api.group_lookup import http_error
 from web.pages.community_common import (
     VisiblePost, composer_extras, flash, publish_composed, post_stats, read_form, see_other, text_field,
@@ -41,7 +42,7 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
         request, "community/thread.html", status=status, post=post, group=group, tree=tree, moderator=moderator,
         stats=await post_stats([post, *flatten(tree)], viewer), locked=locked, parent=parent,
         can_reply=viewer is not None and (not locked or moderator), thread_path=f"/threads/{post.id}",
-        error=error, form=form or {}, flash=flash(request),
+        error=error, form=form or {}, flash=flash(request), panels=await thread_panels(request, post, viewer),
     )
 
 

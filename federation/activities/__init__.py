@@ -1,0 +1,1 @@
+"""Community activities: polls, events, Q&A, daily check-ins and draws (their federation and actions)."""

@@ -1,0 +1,79 @@
+"""Work due at a time (ScheduledJob rows): the database is the queue, so a restart loses no due job.
+
+`schedule()` records a job; `run_due_jobs()` (each worker pass, see federation/work.py) runs the due ones
+through the table in federation/jobs.py. Tests pass `now` to run jobs of the future deterministically.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from federation.queue import LEASE, utcnow
+from models.queues import DONE, FAILED, PENDING, ScheduledJob
+
+
+async def schedule(kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None = None,
+                   *, keep_earlier: bool = True) -> None:
+    """Make sure a job `key` is pending, due at `due_at`.
+
+    When one is already pending: with keep_earlier (batching, e.g. a poll's results) it keeps its own time if
+    that is earlier, so many calls make one job; otherwise it is moved to `due_at` (a changed deadline).
+    """
+    existing = await ScheduledJob.filter(key=key).first()
+    if existing is None:
+        try:
+            await ScheduledJob.create(kind=kind, key=key, next_attempt_at=due_at, payload=payload or {})
+            return
+        except IntegrityError:  # made meanwhile by another process
+            existing = await ScheduledJob.get(key=key)
+    # A job that is running now has done its reading: a new call needs a new run.
+    running = existing.locked_until is not None and existing.locked_until > utcnow()
+    if existing.state == PENDING and keep_earlier and existing.next_attempt_at <= due_at and not running:
+        return
+    await ScheduledJob.filter(id=existing.id).update(
+        kind=kind, state=PENDING, next_attempt_at=due_at, payload=payload or existing.payload,
+        attempts=0 if existing.state != PENDING else existing.attempts, last_error=None,
+    )
+
+
+async def unschedule(key: str) -> None:
+    """Drop a pending job (a cancelled draw, a poll closed early)."""
+    await ScheduledJob.filter(key=key, state=PENDING).delete()
+
+
+async def claim_due(now: datetime | None = None, limit: int = 50) -> list[ScheduledJob]:
+    """Lease the jobs due at `now` (default: the clock), oldest first."""
+    now = now or utcnow()
+    clock = utcnow()
+    async with in_transaction() as conn:
+        rows = (
+            await ScheduledJob.filter(state=PENDING, next_attempt_at__lte=now)
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=clock))
+            .order_by("next_attempt_at", "id")
+            .limit(limit)
+            .select_for_update(skip_locked=True)
+            .using_db(conn)
+        )
+        if rows:
+            await ScheduledJob.filter(id__in=[row.id for row in rows]).using_db(conn).update(
+                locked_until=clock + LEASE
+            )
+    return rows
+
+
+async def finish(job: ScheduledJob, error: str | None = None, *, give_up: bool = False) -> None:
+    """Mark a job done, or leave it pending (retried after its lease) with the error; FAILED after give_up."""
+    if error is None:
+        # Only if nobody rescheduled it while it ran (schedule() moves next_attempt_at).
+        await ScheduledJob.filter(id=job.id, next_attempt_at=job.next_attempt_at).update(
+            state=DONE, locked_until=None, last_error=None
+        )
+        await ScheduledJob.filter(id=job.id).update(locked_until=None)
+        return
+    await ScheduledJob.filter(id=job.id).update(
+        state=FAILED if give_up else PENDING, attempts=job.attempts + 1, last_error=error[:2000]
+    )
