@@ -27,6 +27,7 @@ from models.queues import OutboundActivity
 from tests.conftest import MootInstance
 from tests.fakeremote import AS, PUBLIC, FakeActor, FakeRemote
 from tests.groups.helpers import join
+from tests.privacy.activity_canaries import BUILDERS, ActivityWorld
 from web.sessions import SESSION_COOKIE
 
 # Every canary string starts with this: a response containing it leaked.
@@ -149,11 +150,15 @@ async def build_world(moot: MootInstance, remote: FakeRemote, outsider: FakeRemo
     followers_reply = await _api(moot, "POST", "/api/v1/statuses", finn_v.token or "",
                                  status=f"{CANARY}-followers-reply", visibility="private",
                                  in_reply_to_id=public_root["id"])
+    activity_world = ActivityWorld(moot=moot, group=group, remote=remote, tokens={
+        "olga": olga_v.token or "", "mia": mia_v.token or "", "dora": dora_v.token or "", "finn": finn_v.token or "",
+        "rita": rita_v.token or ""})
+    activities = [await build(activity_world) for build in BUILDERS]
     await moot.drain()
     moot.use()
 
     ids = [post["id"], reply["id"], removed["id"], held["id"], followers_only["id"], direct["id"],
-           direct_reply["id"], followers_reply["id"]]
+           direct_reply["id"], followers_reply["id"]] + [i for extra in activities for i in extra.post_ids]
     canary_posts = list(await Post.filter(id__in=[int(i) for i in ids]))
     remote_post = await Post.get(uri=note_id)
     canary_posts.append(remote_post)
@@ -162,7 +167,7 @@ async def build_world(moot: MootInstance, remote: FakeRemote, outsider: FakeRemo
         row.uri.rsplit("/", 1)[1] for row in await OutboundActivity.filter(
             actor_id__in=[mia.id, dora.id, rita.id, finn.id, group.id, olga.id])
     ]
-    strings = [CANARY, media_row.file_name] + [p.uri for p in canary_posts]
+    strings = [CANARY, media_row.file_name] + [p.uri for p in canary_posts] + [text for extra in activities for text in extra.strings]
 
     nosy = outsider.add_actor("nosy")
     server = outsider.add_actor("instance", "Application")
@@ -180,6 +185,9 @@ async def build_world(moot: MootInstance, remote: FakeRemote, outsider: FakeRemo
         "group_id": [str(gid), "vault"], "account_id": [str(dora.id), str(mia.id), str(remote_post.author_id)],
         "tag": ["kanarietag"], "file_name": [media_row.file_name], "version": ["2.0", "2.1"],
     }
+    for extra in activities:
+        for name, values in extra.params.items():
+            params.setdefault(name, []).extend(values)
     return World(
         moot=moot, group=group, canary_posts=canary_posts, canary_strings=strings, outsiders=outsiders,
         insiders={"mia": mia_v, "rita": rita_v, "finn": finn_v, "olga": olga_v, "dora": dora_v},

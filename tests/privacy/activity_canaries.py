@@ -1,0 +1,36 @@
+"""Canaries of the community activities (polls, events, Q&A, check-ins, draws) in the leak suite's private group.
+
+Each activity adds a builder to BUILDERS. A builder makes its content in the private group `vault` (or in
+narrow audiences) through the API as its insiders, and returns what no outsider may see: canary post ids,
+extra canary strings, and values for the path parameters of its routes (e.g. {"poll_id": ["3"]}).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from models.actors import Actor
+from tests.conftest import MootInstance
+from tests.fakeremote import FakeRemote
+
+
+@dataclass
+class ActivityWorld:
+    moot: MootInstance
+    group: Actor  # the private group "vault"
+    remote: FakeRemote  # where rob, a remote member of vault, lives
+    tokens: dict[str, str]  # API tokens: olga (owner), mia (member), dora (outside), finn, rita
+
+
+@dataclass
+class Canaries:
+    post_ids: list[int] = field(default_factory=list)
+    strings: list[str] = field(default_factory=list)
+    params: dict[str, list[str]] = field(default_factory=dict)
+
+
+Builder = Callable[[ActivityWorld], Awaitable[Canaries]]
+
+BUILDERS: list[Builder] = [
+    # One line per activity: from tests.privacy.canaries_<activity> import build ...
+]
