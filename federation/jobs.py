@@ -5,6 +5,10 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Awaitable, Callable
 
+from federation.activities import draws as draws_activity
+from federation.activities import checkins as checkins_activity
+from federation.activities import polls_jobs
+from federation.activities import events_manage
 from federation.schedule import claim_due, finish
 from models.queues import ScheduledJob
 
@@ -21,6 +25,11 @@ MAX_JOB_ATTEMPTS = 8
 
 JOBS: dict[str, JobHandler] = {
     # Filled by the activities: "poll.results", "poll.close", "checkin.day", "draw.reveal"...
+    draws_activity.JOB_KIND: draws_activity.reveal_job,
+    checkins_activity.DAY_JOB: checkins_activity.run_day_job,
+    "poll.results": polls_jobs.send_results,  # batched Update{Question} with the counts
+    "poll.close": polls_jobs.close_poll,  # the final counts when a poll ends
+    "event.counts": events_manage.send_counts,  # batched Update{Event} with participantCount and seats left
 }
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable
 
 from federation import render
+from federation.activities.answers_shape import question_document
+from federation.activities.events import event_fields
+from federation.activities.polls import question_fields as poll_fields
 from models.posts import Post
 
 # An extension returns the fields to add to (or replace in) the post's document; {} when it has none.
@@ -13,6 +16,9 @@ Extension = Callable[[Post], Awaitable[dict[str, Any]]]
 
 EXTENSIONS: list[Extension] = [
     # Filled by the activities (polls, events, answers).
+    question_document,  # Q&A: answerCount and acceptedAnswer on a question
+    event_fields,  # events: startTime, location, joinMode, counts... as Mobilizon writes them
+    poll_fields,  # polls: a Question's oneOf/anyOf, endTime, closed, votersCount
 ]
 
 

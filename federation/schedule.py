@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -25,11 +24,14 @@ async def schedule(kind: str, key: str, due_at: datetime, payload: dict[str, Any
     """
     existing = await ScheduledJob.filter(key=key).first()
     if existing is None:
-        try:
-            await ScheduledJob.create(kind=kind, key=key, next_attempt_at=due_at, payload=payload or {})
+        # ON CONFLICT DO NOTHING: another process may make the same job at the same moment, and an
+        # IntegrityError would abort the caller's transaction on PostgreSQL.
+        await ScheduledJob.bulk_create(
+            [ScheduledJob(kind=kind, key=key, next_attempt_at=due_at, payload=payload or {})], ignore_conflicts=True
+        )
+        existing = await ScheduledJob.get(key=key)
+        if existing.next_attempt_at == due_at and existing.state == PENDING:
             return
-        except IntegrityError:  # made meanwhile by another process
-            existing = await ScheduledJob.get(key=key)
     # A job that is running now has done its reading: a new call needs a new run.
     running = existing.locked_until is not None and existing.locked_until > utcnow()
     if existing.state == PENDING and keep_earlier and existing.next_attempt_at <= due_at and not running:

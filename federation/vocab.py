@@ -32,7 +32,11 @@ GROUP_EXTENSIONS = {
 
 ACTOR_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]
 GROUP_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, GROUP_EXTENSIONS]
-OBJECT_CONTEXT = [AS_CONTEXT, {"sensitive": "as:sensitive", "Hashtag": "as:Hashtag"}]
+OBJECT_CONTEXT = [AS_CONTEXT, {"sensitive": "as:sensitive", "Hashtag": "as:Hashtag",
+                               # Q&A (federation/activities/answers_shape.py): schema.org's Question terms.
+                               "schema": "http://schema.org#",
+                               "acceptedAnswer": {"@id": "schema:acceptedAnswer", "@type": "@id"},
+                               "answerCount": "schema:answerCount"}]
 
 ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'

@@ -24,7 +24,9 @@ class CheckinSeries(Model):
     created_by: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="checkins_run", null=True, on_delete=fields.SET_NULL
     )
-    active = fields.BooleanField(default=True)
+    active = fields.BooleanField(default=True)  # False while paused, and once ended
+    # When the moderators ended it: it then keeps its days and check-ins, and the group may start another.
+    ended_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from tortoise.transactions import in_transaction
 
 from federation import render
 from federation.addressees import record_addressees
+from federation.activities.checkins_replies import record_reply as record_checkin_reply
+from federation.activities.polls import create_poll, poll_problem
 from federation.post_documents import post_document
 from federation.content import find_hashtags, find_mentions, render_text
 from federation.groups import relay
@@ -65,6 +67,10 @@ class StatusInput:
     poll: PollInput | None = None
     # A thread asked as a question: a reply can be accepted as its answer (federation/activities/answers.py).
     is_question: bool = False
+    # An activity that makes its own kind of post (events: "Event") gives its type, and what to save with the
+    # post in the same transaction before its document is built (an event's time and place).
+    post_type: str | None = None
+    save_with: Callable[[Post], Awaitable[None]] | None = None
 
 
 def group_addressing(group: Actor, followers_url: str, mentioned: list[str]) -> tuple[list[str], list[str]]:
@@ -86,8 +92,10 @@ def addressing(visibility: str, followers_url: str, mentioned: list[str]) -> tup
 
 
 def _validate(data: StatusInput) -> None:
-    if not data.text.strip() and not data.attachments:
+    if not data.text.strip() and not data.attachments and data.poll is None:  # a poll is content too
         raise ActionError("status text is empty")
+    if data.poll is not None and (problem := poll_problem(data.poll, len(data.attachments))):
+        raise ActionError(problem)
     if len(data.attachments) > MAX_ATTACHMENTS:
         raise ActionError(f"a status can have at most {MAX_ATTACHMENTS} attachments")
     if len(data.text) > MAX_STATUS_LENGTH:
@@ -108,7 +116,10 @@ async def _resolve_mentions(ctx: "FederationContext", text: str) -> dict[str, Ac
     return found
 
 
-async def _render(ctx: "FederationContext", data: StatusInput) -> tuple[str, list[dict[str, Any]], list[Actor]]:
+async def render_status_text(
+    ctx: "FederationContext", data: StatusInput
+) -> tuple[str, list[dict[str, Any]], list[Actor]]:
+    """The text as HTML with its Mention and Hashtag tags, and the actors it mentions."""
     mentions = await _resolve_mentions(ctx, data.text)
     html = render_text(
         data.text,
@@ -142,7 +153,7 @@ async def _audience_inboxes(post: Post, group: Actor | None) -> list[str]:
     return inboxes
 
 
-async def _publish_post_activity(
+async def publish_post_activity(
     ctx: "FederationContext", actor: Actor, post: Post, activity_type: str, obj: Any, group: Actor | None = None
 ) -> dict[str, Any]:
     """Send a post's activity to its audience; a local group the post was admitted to relays it.
@@ -177,7 +188,7 @@ def _group_from(mentioned: list[Actor], parent_group: Actor | None) -> Actor | N
 
 async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInput) -> Post:
     _validate(data)
-    html, tags, mentioned = await _render(ctx, data)
+    html, tags, mentioned = await render_status_text(ctx, data)
     parent = data.in_reply_to
     mentioned_uris = [a.uri for a in mentioned]
     parent_group = None
@@ -186,9 +197,10 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
         if parent.author.uri not in mentioned_uris and parent.author.id != actor.id:
             mentioned_uris.append(parent.author.uri)
         parent_group = await Actor.filter(id=parent.group_id).first() if parent.group_id else None
-        if parent.locked_at is not None:
-            raise ActionError("this thread is locked", status=403)
     group = data.group or _group_from(mentioned, parent_group)
+    # A local group decides on locks itself (its moderators still reply in a locked thread): decide() below.
+    if parent is not None and parent.locked_at is not None and not (group is not None and group.is_local):
+        raise ActionError("this thread is locked", status=403)
     decision = await decide(group, actor, parent) if group is not None and group.is_local else None
     if decision is not None and decision.action == REJECT:
         raise ActionError(decision.reason, status=403)
@@ -202,7 +214,7 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
     post = Post(
         uri=ctx.urls.new_post(),
         author=actor,
-        type="Page" if data.title else "Note",
+        type=data.post_type or ("Question" if data.poll is not None else "Page" if data.title else "Note"),
         is_local=True,
         content=html,
         source=data.text,
@@ -226,12 +238,18 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
     async with in_transaction():
         await post.save()
         await record_addressees(post)
+        if data.poll is not None:  # a Question: its poll, before its document is built
+            await create_poll(post, data.poll)
+        if data.save_with is not None:
+            await data.save_with(post)
         obj = await post_document(post, actor.uri, audience=group.uri if group else None)
-        activity = await _publish_post_activity(ctx, actor, post, "Create", obj, group)
+        activity = await publish_post_activity(ctx, actor, post, "Create", obj, group)
         if group is not None and not admitted:
             await keep_for_review(group, actor, activity, decision.reason if decision else "held")
         if parent is not None and parent.is_local and parent.author_id != actor.id:
             await Interaction.create(kind=REPLY, actor=actor, post=parent, activity_uri=post.uri)
+        if parent is not None and admitted:  # a reply to a check-in day's thread is a check-in
+            await record_checkin_reply(post, actor, group)
     ctx.wake()
     return post
 
@@ -240,7 +258,7 @@ async def edit_status(ctx: "FederationContext", actor: Actor, post: Post, data: 
     _require_author(actor, post)
     # The images stay as they are; with them, the text may be empty.
     _validate(StatusInput(text=data.text, visibility=post.visibility, attachments=tuple(post.attachments or ())))
-    html, tags, _ = await _render(ctx, data)
+    html, tags, _ = await render_status_text(ctx, data)
     post.content, post.source, post.tags = html, data.text, tags
     if data.title and post.name is not None:  # a titled post (a group thread) keeps a title
         post.name = data.title
@@ -251,7 +269,7 @@ async def edit_status(ctx: "FederationContext", actor: Actor, post: Post, data: 
     async with in_transaction():
         await post.save()  # the audience stays as created (federation/audience.py): an edit does not widen it
         group_uri = (await Actor.get(id=post.group_id)).uri if post.group_id else None
-        await _publish_post_activity(ctx, actor, post, "Update", await post_document(post, actor.uri, audience=group_uri))
+        await publish_post_activity(ctx, actor, post, "Update", await post_document(post, actor.uri, audience=group_uri))
     ctx.wake()
     return post
 
@@ -262,7 +280,7 @@ async def delete_status(ctx: "FederationContext", actor: Actor, post: Post) -> N
     post.pinned_at = None
     async with in_transaction():
         await post.save()
-        await _publish_post_activity(ctx, actor, post, "Delete", {"id": post.uri, "type": "Tombstone"})
+        await publish_post_activity(ctx, actor, post, "Delete", {"id": post.uri, "type": "Tombstone"})
     ctx.wake()
 
 

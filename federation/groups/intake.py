@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from tortoise.transactions import in_transaction
 
+from federation.activities.checkins_replies import record_reply as record_checkin_reply
 from federation.groups import relay
+from federation.threads import thread_root  # noqa: F401  (its callers import it from here too)
 from federation.groups.access import active_ban, active_mute, is_member, is_moderator
 from federation.policy.screening import Adjustments, Rejected, hold, is_approved
 from federation.protocol.objects import ObjectDoc
@@ -30,19 +32,6 @@ class Decision:
 
 
 ACCEPTED = Decision(ACCEPT, "accepted")
-
-
-async def thread_root(post: Post) -> Post:
-    """The top of the thread a post belongs to (bounded, so a cycle cannot hang us)."""
-    current = post
-    for _ in range(100):
-        if current.in_reply_to_id is None:
-            return current
-        parent = await Post.filter(id=current.in_reply_to_id).first()
-        if parent is None:
-            return current
-        current = parent
-    return current
 
 
 async def decide(group: Actor, author: Actor, parent: Post | None, approved: bool = False) -> Decision:
@@ -109,5 +98,6 @@ async def admit_remote(
     async with in_transaction():
         post = await store_remote_post(doc, author, activity["id"], group=group, adjustments=adjustments)
         await relay.announce(ctx, group, activity)
+        await record_checkin_reply(post, author, group)  # a reply to a check-in day's thread is a check-in
     ctx.wake()
     return post

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from federation.activities.answers_shape import question_update_fields
 from federation.fetch import fetch_object
 from federation.groups.moderation import apply_ban, apply_lock, apply_moderator, apply_pin, apply_removal, apply_restore
 from federation.http import FetchError
@@ -93,6 +94,7 @@ async def _on_update(ctx: "FederationContext", group: Actor, inner: ActivityDoc)
         await _on_create(ctx, group, inner)
         return
     fields = edited_fields(doc, await get_actor(ctx, inner.actor), doc.updated)
+    fields.update(await question_update_fields(post, doc))  # Q&A: acceptedAnswer (federation/activities)
     await Post.filter(id=post.id).update(**fields)
 
 

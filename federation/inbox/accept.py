@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from federation.activities import events_inbox
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import id_of
 from models.follows import ACCEPTED, Follow
@@ -30,6 +31,8 @@ async def _find_follow(activity: ActivityDoc) -> Follow | None:
 
 
 async def on_accept(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    if await events_inbox.on_answer(ctx, activity, accepted=True):  # of a Join to an event elsewhere
+        return
     follow = await _find_follow(activity)
     if follow is None:
         log.info("Accept %s matches no pending follow", activity.id)
@@ -38,6 +41,8 @@ async def on_accept(ctx: "FederationContext", activity: ActivityDoc) -> None:
 
 
 async def on_reject(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    if await events_inbox.on_answer(ctx, activity, accepted=False):  # of a Join to an event elsewhere
+        return
     # A Reject of an accepted follow removes it too (the remote side removed us).
     follow = await _find_follow(activity)
     if follow is not None:

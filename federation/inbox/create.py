@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from federation.activities.polls_inbox import receive_vote
 from federation.fetch import fetch_object
 from federation.groups.intake import receive_post, target_group
 from federation.inbox.common import IGNORED, post_author
@@ -28,6 +29,10 @@ async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> str | No
     if doc.type not in POST_TYPES:
         log.info("Create %s of a %s: not a post, ignored", activity.id, doc.type)
         return IGNORED
+    # A poll vote (Create{Note} with `name`, inReplyTo a poll) is counted, never stored as a post.
+    vote = await receive_vote(ctx, activity, doc)
+    if vote is not None:
+        return vote
     author = await post_author(ctx, activity, doc)
     # Mobilizon addresses an event's Create, not the Event itself, to the groups it mentions.
     group = await target_group(ctx, doc, addressed=(*activity.to, *activity.cc, *activity.audience))

@@ -5,6 +5,9 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
+from federation.activities.answers_shape import question_update_fields
+from federation.activities.polls_remote import update_remote_poll
+from federation.activities.events_remote import store_remote_event
 from federation.groups import relay
 from federation.inbox.common import is_group_owned, local_group_of, sender
 from federation.protocol.activity import ActivityDoc
@@ -29,9 +32,13 @@ async def on_update_post(ctx: "FederationContext", activity: ActivityDoc) -> Non
     ):
         raise ProtocolError(f"{activity.actor} may not update {doc.id}, which belongs to {post.author.uri}")
     fields = edited_fields(doc, author, doc.updated)
+    fields.update(await question_update_fields(post, doc))  # Q&A: acceptedAnswer (federation/activities)
     group = await local_group_of(post)
     async with in_transaction():
-        await Post.filter(id=post.id).update(**fields)
+        # Polls: an Update{Question} with only new counts (no `updated`) is not an edit of the post.
+        if not await update_remote_poll(post, doc):
+            await Post.filter(id=post.id).update(**fields)
+        await store_remote_event(post, doc.raw)  # events: new time, place, status or counts
         if group is not None:
             await relay.announce(ctx, group, activity.raw)
     ctx.wake()

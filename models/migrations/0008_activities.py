@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 ('weekdays', fields.CharField(default='0123456', max_length=7)),
                 ('created_by', fields.ForeignKeyField('models.Actor', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='checkins_run', on_delete=OnDelete.SET_NULL)),
                 ('active', fields.BooleanField(default=True)),
+                ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'checkin_series', 'app': 'models', 'pk_attr': 'id', 'table_description': "A check-in a group's moderators run: the prompt, its time zone and its days."},

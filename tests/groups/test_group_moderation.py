@@ -354,6 +354,10 @@ async def test_lock_covers_replies_deep_in_the_thread(moot: MootInstance, remote
     status, body = await moot.api("POST", "/api/v1/statuses", s.nora_token,
                                   json={"status": "Me too", "in_reply_to_id": str(comment.id)})
     assert status == 403 and "locked" in body["error"], body
+    # Its moderators still reply in the locked thread, through the API as on the thread page.
+    status, body = await s.as_mod("POST", "/api/v1/statuses",
+                                  {"status": "Locked while we look at this.", "in_reply_to_id": str(post.id)})
+    assert status == 200, body
 
 
 async def test_pin_announces_add_to_featured_and_lists_the_post_first(moot: MootInstance, remote: FakeRemote) -> None:

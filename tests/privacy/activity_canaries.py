@@ -31,6 +31,17 @@ class Canaries:
 
 Builder = Callable[[ActivityWorld], Awaitable[Canaries]]
 
+from tests.privacy.canaries_polls import build as polls_canaries  # noqa: E402 (after the classes it uses)
+from tests.privacy.canaries_draws import build as draws_canaries  # noqa: E402
+from tests.privacy.canaries_checkins import build as checkins_canaries  # noqa: E402
+from tests.privacy.canaries_answers import build as answers_canaries  # noqa: E402
+from tests.privacy.canaries_events import build as events_canaries  # noqa: E402
+
 BUILDERS: list[Builder] = [
     # One line per activity: from tests.privacy.canaries_<activity> import build ...
+    polls_canaries,
+    draws_canaries,
+    checkins_canaries,
+    answers_canaries,
+    events_canaries,
 ]

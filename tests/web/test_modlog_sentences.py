@@ -14,6 +14,10 @@ from typing import AsyncIterator
 import pytest
 
 from federation import review
+from federation.actions import StatusInput, create_status, follow
+from federation.activities.answers import accept_answer, unaccept_answer
+from federation.activities import checkins as checkin_actions
+from federation.activities import draws as draw_actions
 from federation.groups import moderation as group_moderation
 from federation.groups.membership import decide_join
 from federation.instance_settings import update_instance_info
@@ -118,6 +122,33 @@ async def scene(moot: MootInstance, remote: FakeRemote) -> AsyncIterator[Scene]:
     await group_moderation.lock_post(fed, ada, post, "", locked=False)
     await group_moderation.pin_post(fed, ada, post)
     await group_moderation.pin_post(fed, ada, post, pinned=False)
+
+    # Q&A: hana (a local member) asks, Ben answers, the moderator accepts his answer and withdraws it.
+    hana, _ = await moot.user("hana")
+    await follow(fed, hana, group)
+    await decide_join(fed, ada, await Follow.get(follower=hana, target=group), approve=True)
+    question = await create_status(fed, hana, StatusInput(text="Which pellets are safe?", group=group,
+                                                          title="Safe slug pellets?", is_question=True))
+    answer_create = lemmy_comment(ben, group, question.uri, "<p>Iron phosphate ones.</p>")
+    await send(moot, remote, ben, group.inbox, answer_create)
+    answer = await Post.get(uri=answer_create["object"]["id"])
+    await accept_answer(fed, ada, answer)
+    await unaccept_answer(fed, ada, answer)
+
+    # A daily check-in, set up, changed, paused, resumed and ended by the moderator.
+    series = await checkin_actions.start_series(fed, ada, group, checkin_actions.parse_settings(
+        "Daily watering", "UTC", None))
+    await checkin_actions.edit_series(fed, ada, series, checkin_actions.parse_settings("Watering", "UTC", [0, 3]))
+    await checkin_actions.set_paused(fed, ada, series, True)
+    await checkin_actions.set_paused(fed, ada, series, False)
+    await checkin_actions.end_series(fed, ada, series)
+
+    # Draws: one started and drawn at its deadline, one started and cancelled.
+    soon = datetime.now(timezone.utc) + timedelta(hours=1)
+    drawn = await draw_actions.create_draw(fed, ada, group, draw_actions.DrawSpec("A watering can", 1, soon))
+    await draw_actions.reveal(fed, drawn, soon)
+    cancelled = await draw_actions.create_draw(fed, ada, group, draw_actions.DrawSpec("Seed potatoes", 1, soon))
+    await draw_actions.cancel_draw(fed, ada, cancelled, "out of stock")
 
     # A group rule holds posts; one approved (trusting Ben), one rejected, one left to expire.
     await rule_admin.add_rule(fed, ada, group, pattern="giveaway", is_regex=False, action="hold", targets=["text"],
@@ -236,6 +267,26 @@ GROUP_SENTENCES = {
                         "ada heeft dora moderator van Allotment Growers gemaakt"),
     "moderator.removed": ("ada removed dora as a moderator of Allotment Growers",
                           "ada heeft dora als moderator van Allotment Growers verwijderd"),
+    "answer.accepted": ("ada accepted Ben's reply as the answer in Allotment Growers",
+                        "ada heeft de reactie van Ben in Allotment Growers als antwoord geaccepteerd"),
+    "answer.unaccepted": ("ada withdrew Ben's reply as the accepted answer in Allotment Growers",
+                          "ada heeft de reactie van Ben in Allotment Growers niet meer als antwoord geaccepteerd"),
+    "checkin.started": ("ada started the check-in “Daily watering” in Allotment Growers",
+                        "ada heeft de check-in “Daily watering” in Allotment Growers gestart"),
+    "checkin.edited": ("ada changed the check-in “Watering” in Allotment Growers",
+                       "ada heeft de check-in “Watering” in Allotment Growers aangepast"),
+    "checkin.paused": ("ada paused the check-in “Watering” in Allotment Growers",
+                       "ada heeft de check-in “Watering” in Allotment Growers gepauzeerd"),
+    "checkin.resumed": ("ada resumed the check-in “Watering” in Allotment Growers",
+                        "ada heeft de check-in “Watering” in Allotment Growers hervat"),
+    "checkin.ended": ("ada ended the check-in “Watering” in Allotment Growers",
+                      "ada heeft de check-in “Watering” in Allotment Growers beëindigd"),
+    "draw.created": ("ada started a draw for “A watering can” in Allotment Growers",
+                     "ada is in Allotment Growers een loting om “A watering can” begonnen"),
+    "draw.drawn": ("The winners of the draw for “A watering can” in Allotment Growers were drawn",
+                   "De winnaars van de loting om “A watering can” in Allotment Growers zijn geloot"),
+    "draw.cancelled": ("ada cancelled the draw for “Seed potatoes” in Allotment Growers: out of stock",
+                       "ada heeft de loting om “Seed potatoes” in Allotment Growers geannuleerd: out of stock"),
 }
 
 SERVER_SENTENCES = {
@@ -314,7 +365,10 @@ async def test_the_instance_log_says_each_decision_with_private_reasons(scene: S
     english = await scene.browser.get("/moderation/instance/log?lang=en")
     dutch = await scene.browser.get("/moderation/instance/log?lang=nl")
     said_en, said_nl = sentences(english.text), sentences(dutch.text)
-    assert len(said_en) == await ModLogEntry.all().count() < 50
+    # The scene's entries fill more than one page of 50: the oldest are on the second.
+    said_en += sentences((await scene.browser.get("/moderation/instance/log?lang=en&page=2")).text)
+    said_nl += sentences((await scene.browser.get("/moderation/instance/log?lang=nl&page=2")).text)
+    assert len(said_en) == await ModLogEntry.all().count() < 100
     for code, (en, nl) in [*SERVER_SENTENCES.items(), *GROUP_SENTENCES.items()]:
         assert en in said_en, (code, said_en)
         assert nl in said_nl, (code, said_nl)
@@ -335,6 +389,11 @@ async def test_the_admin_api_gives_each_entry_in_an_english_sentence(scene: Scen
     _, token = await scene.moot.user("hal", is_admin=True)
     status, entries = await scene.moot.api("GET", "/api/moot/v1/admin/modlog", token)
     assert status == 200 and len(entries) > 20
+    # The scene fills more than one page: read them all.
+    for page in range(2, 5):
+        status, more = await scene.moot.api("GET", f"/api/moot/v1/admin/modlog?page={page}", token)
+        assert status == 200
+        entries += more
     for entry in entries:
         assert entry["text"] and "<" not in entry["text"] and "http" not in entry["text"], entry
     texts: dict[str, list[str]] = {}

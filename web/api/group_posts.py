@@ -9,14 +9,17 @@ from tortoise.expressions import RawSQL
 from federation import actions
 from federation.actions import ActionError, StatusInput
 from federation import audience
+from federation.activities.answers_shape import unanswered
 from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
 from web.negotiation import page_number
+from web.api import answers
+from web.api.polls import poll_input
 from web.api.auth import optional_actor, require_actor
 from web.api.group_lookup import group_from_path, http_error, post_from_path
 from web.api.group_serializers import post as serialize_post
-from web.api.params import read_params
+from web.api.params import as_bool, read_params
 from web.threads import ThreadNode, reply_tree
 
 PAGE_SIZE = 20
@@ -38,6 +41,8 @@ async def index(request: web.Request) -> web.Response:
     page = _page(request)
     query = Post.filter(audience.visible_posts(audience.viewer_of(viewer)), group=group, in_reply_to_uri=None,
                         removed_at=None)
+    if request.query.get("filter") == "unanswered":  # Q&A: questions without an accepted answer
+        query = query.filter(unanswered())
     total = await query.count()
     # Pinned first on every engine (PostgreSQL sorts NULLs first in a descending order, SQLite last).
     pinned_first = query.annotate(is_pinned=RawSQL("CASE WHEN pinned_at IS NULL THEN 0 ELSE 1 END"))
@@ -60,7 +65,9 @@ async def create(request: web.Request) -> web.Response:
     if not title:
         raise web.HTTPUnprocessableEntity(text="title is required")
     data = StatusInput(text=str(params.get("body") or title), group=group, title=title,
-                       sensitive=bool(params.get("sensitive")), spoiler_text=str(params.get("spoiler_text") or ""))
+                       sensitive=bool(params.get("sensitive")), spoiler_text=str(params.get("spoiler_text") or ""),
+                       is_question=as_bool(params.get("is_question", False)),  # Q&A
+                       poll=await poll_input(request, params))  # a poll, as /api/v1/statuses takes it
     try:
         post = await actions.create_status(request.app[keys.FEDERATION], author, data)
     except ActionError as exc:
@@ -78,7 +85,9 @@ async def thread(request: web.Request) -> web.Response:
     if not await audience.may_see_post(root, viewer) or (root.removed_at is not None and not moderator):
         # A removed post is gone for readers, as its replies are; its moderators still see it to restore it.
         raise web.HTTPNotFound(text="no such post")
-    return web.json_response(await serialize_post(root, await _replies(root, viewer)))
+    body = await serialize_post(root, await _replies(root, viewer))
+    await answers.mark_thread(body, root, viewer)  # Q&A: the accepted answer first, and marked
+    return web.json_response(body)
 
 
 async def _replies(root: Post, viewer: audience.Viewer) -> list[dict[str, Any]]:

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation.activities.answers_shape import question_fields
 from federation.render import iso
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.groups import GroupProfile, GroupRole, HeldActivity
 from models.posts import DISLIKE, LIKE, Interaction, Post
+from web.api.polls import status_poll
 from web.api.serializers import account
 
 
@@ -52,6 +54,8 @@ async def post(item: Post, replies: list[dict[str, Any]] | None = None) -> dict[
         "removed": item.removed_at is not None,
         "upvotes": sum(1 for kind in votes if kind == LIKE),
         "downvotes": sum(1 for kind in votes if kind == DISLIKE),
+        **await question_fields(item),  # Q&A: is_question, accepted_answer_id
+        "poll": await status_poll(item),  # Mastodon's poll object (without the reader's own votes)
     }
     if replies is not None:
         doc["replies"] = replies

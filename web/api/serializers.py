@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from federation.activities.answers_shape import question_fields
 from federation.content import html_to_text
 from federation.render import iso
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.posts import ANNOUNCE, LIKE, Interaction, Post
+from web.api.polls import status_poll
 from web.media import status_media_json
 
 
@@ -39,7 +41,8 @@ async def account(actor: Actor) -> dict[str, Any]:
     }
 
 
-async def status(post: Post) -> dict[str, Any]:
+async def status(post: Post, viewer: Actor | None = None) -> dict[str, Any]:
+    """A Mastodon Status; `viewer` (the token's actor) fills what depends on who asks (a poll's `voted`)."""
     await post.fetch_related("author")
     counts = {
         kind: await Interaction.filter(post=post, kind=kind).count() for kind in (LIKE, ANNOUNCE)
@@ -74,7 +77,9 @@ async def status(post: Post) -> dict[str, Any]:
         ],
         "media_attachments": await status_media_json(post),
         "emojis": [],
+        # Moot's additions (Mastodon clients ignore them): Q&A (federation/activities/answers_shape.py).
+        "moot": await question_fields(post),
         "reblog": None,
-        "poll": None,
+        "poll": await status_poll(post, viewer),
         "card": None,
     }

@@ -10,6 +10,7 @@ from models.posts import Post
 from web import app_keys as keys
 from web.api.auth import optional_actor, require_actor
 from web.api.params import as_bool, int_id, read_params
+from web.api.polls import poll_input
 from web.api.serializers import status as serialize_status
 from web.media import MediaError, attachments_for_ids, link_to_post
 
@@ -51,13 +52,15 @@ async def create(request: web.Request) -> web.Response:
         sensitive=as_bool(params.get("sensitive", False)),
         language=str(params["language"]) if params.get("language") else None,
         attachments=attachments,
+        poll=await poll_input(request, params),  # polls: poll[options][], poll[expires_in]...
+        is_question=as_bool(params.get("is_question", False)),  # Q&A: a top-level post asked as a question
     )
     try:
         post = await actions.create_status(request.app[keys.FEDERATION], actor, data)
     except ActionError as exc:
         raise _status_exception(exc.status, str(exc)) from None
     await link_to_post(post, media)
-    return web.json_response(await serialize_status(post))
+    return web.json_response(await serialize_status(post, actor))
 
 
 async def _media_ids(request: web.Request, params: dict) -> list[str]:
@@ -74,7 +77,7 @@ async def _media_ids(request: web.Request, params: dict) -> list[str]:
 
 async def show(request: web.Request) -> web.Response:
     viewer = await optional_actor(request)
-    return web.json_response(await serialize_status(await _visible_post(request, viewer)))
+    return web.json_response(await serialize_status(await _visible_post(request, viewer), viewer))
 
 
 async def _owned_post(request: web.Request) -> tuple[Actor, Post]:

@@ -74,6 +74,9 @@ POSTS = {
     "post.unlocked": N_("%(moderator)s unlocked %(target)s in %(group)s"),
     "post.pinned": N_("%(moderator)s pinned %(target)s in %(group)s"),
     "post.unpinned": N_("%(moderator)s unpinned %(target)s in %(group)s"),
+    # Q&A (federation/activities/answers.py): the target is the reply.
+    "answer.accepted": N_("%(moderator)s accepted %(target)s as the answer in %(group)s"),
+    "answer.unaccepted": N_("%(moderator)s withdrew %(target)s as the accepted answer in %(group)s"),
 }
 
 MEMBERS = {
@@ -165,6 +168,27 @@ REGISTRATIONS = {
     "registration.approved": N_("%(moderator)s approved %(target)s's sign-up"),
     "registration.rejected": N_("%(moderator)s rejected %(target)s's sign-up"),
 }
+
+CHECKINS = {  # the target is the check-in's prompt
+    "checkin.started": N_("%(moderator)s started the check-in “%(prompt)s” in %(group)s"),
+    "checkin.edited": N_("%(moderator)s changed the check-in “%(prompt)s” in %(group)s"),
+    "checkin.paused": N_("%(moderator)s paused the check-in “%(prompt)s” in %(group)s"),
+    "checkin.resumed": N_("%(moderator)s resumed the check-in “%(prompt)s” in %(group)s"),
+    "checkin.ended": N_("%(moderator)s ended the check-in “%(prompt)s” in %(group)s"),
+}
+
+DRAWS = {  # draw action: (in a group, on a page, elsewhere); the prize is linked to the draw's thread
+    "draw.created": (N_("%(moderator)s started a draw for %(prize)s in %(group)s"),
+                     N_("%(moderator)s started a draw for %(prize)s on %(page)s"),
+                     N_("%(moderator)s started a draw for %(prize)s")),
+    "draw.drawn": (N_("The winners of the draw for %(prize)s in %(group)s were drawn"),
+                   N_("The winners of the draw for %(prize)s on %(page)s were drawn"),
+                   N_("The winners of the draw for %(prize)s were drawn")),
+    "draw.cancelled": (N_("%(moderator)s cancelled the draw for %(prize)s in %(group)s"),
+                       N_("%(moderator)s cancelled the draw for %(prize)s on %(page)s"),
+                       N_("%(moderator)s cancelled the draw for %(prize)s")),
+}
+SOME_PRIZE = N_("a prize")
 
 # An action this module does not know yet.
 GENERAL = N_("%(moderator)s made a moderation decision")
@@ -279,6 +303,27 @@ def _registration(w: Writer, entry: ModLogEntry, t: Targets, hidden: bool) -> Se
     return w.fill(REGISTRATIONS[entry.action], moderator=w.moderator(entry.moderator), target=target), []
 
 
+def _checkin(w: Writer, entry: ModLogEntry, t: Targets, hidden: bool) -> Sentence:
+    return w.fill(CHECKINS[entry.action], moderator=w.moderator(entry.moderator), group=w.group(entry.group),
+                  prompt=w.text(" ".join((entry.target or "").split())[:80])), []
+
+
+def _draw(w: Writer, entry: ModLogEntry, t: Targets, hidden: bool) -> Sentence:
+    """A draw, by its prize linked to its thread; "a prize" when the viewer may not see the draw's post."""
+    post = None if hidden else t.posts.get(entry.target)
+    prize_text = str(entry.details.get("prize") or "") if isinstance(entry.details, dict) else ""
+    prize = w.fill(SOME_PRIZE)
+    if post is not None and prize_text:
+        prize = w.quoted(prize_text) if post.deleted_at else w.link(f"/threads/{post.id}", w.quoted(prize_text))
+    in_group, on_page, elsewhere = DRAWS[entry.action]
+    parts = {"moderator": w.moderator(entry.moderator), "prize": prize}
+    if entry.group_id is not None:
+        return w.fill(in_group, group=w.group(entry.group), **parts), []
+    if post is not None and post.author.type == "Service":
+        return w.fill(on_page, page=w.actor(post.author), **parts), []
+    return w.fill(elsewhere, **parts), []
+
+
 def _general(w: Writer, entry: ModLogEntry, t: Targets, hidden: bool) -> Sentence:
     """A code this module does not know: who, and the post or account it names if it names one."""
     target: Part | None = None
@@ -309,6 +354,8 @@ SENTENCES: dict[str, Describe] = {
     "instance.registration_mode": _mode,
     "invite.created": _invite,
     **{code: _registration for code in REGISTRATIONS},
+    **{code: _checkin for code in CHECKINS},
+    **{code: _draw for code in DRAWS},
 }
 # Their reason is written by the server, in English, not by a person: the sentence says it all.
 NO_REASON = frozenset({"held.expired"})

@@ -49,6 +49,10 @@ NOTICES = {
     "group_saved": N_("The group's settings are saved."),
     "page_saved": N_("The page is saved."),
     "post_edited": N_("Your post is updated."),
+    "voted": N_("Your vote is counted."),  # polls (web/pages/activity_polls.py)
+    # Q&A (web/pages/activity_answers.py)
+    "answer_accepted": N_("Marked as the accepted answer."),
+    "answer_unaccepted": N_("The question has no accepted answer now."),
 }
 
 # Composer hooks: async (request, form) -> extra StatusInput fields. The media pages add one for

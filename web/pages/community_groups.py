@@ -16,6 +16,7 @@ from models.groups import OWNER, GroupMute, GroupProfile, GroupRole
 from models.posts import Post
 from web import app_keys as keys
 from web.negotiation import page_number
+from web.pages.activity_answers import filtered, unanswered_filter
 from web.pages.community_common import (
     composer_extras, flash, follow_state, post_stats, publish_composed, read_form, see_other, text_field, viewer_of,
 )
@@ -54,15 +55,17 @@ def _sorted(query: Any, sort: str) -> Any:
     return query.order_by("-published", "-id")
 
 
-def _page_url(group: Actor, sort: str, page: int) -> str:
+def _page_url(group: Actor, sort: str, page: int, post_filter: str = "") -> str:
     params = [f"sort={sort}"] if sort != "new" else []
+    if post_filter:  # Q&A: ?filter=unanswered (web/pages/activity_answers.py)
+        params.append(f"filter={post_filter}")
     if page > 1:
         params.append(f"page={page}")
     return f"/groups/{group.group_name}" + ("?" + "&".join(params) if params else "")
 
 
-async def _header(request: web.Request, group: Actor, seen_by: audience.Viewer) -> dict[str, Any]:
-    """What the group's header and tabs show on each of its pages."""
+async def group_header(request: web.Request, group: Actor, seen_by: audience.Viewer) -> dict[str, Any]:
+    """What the group's header and tabs show on each of its pages (and its activities' tabs)."""
     viewer = viewer_of(request)
     moderator = await audience.is_group_moderator(group, seen_by)
     return {
@@ -91,8 +94,9 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
     viewer = viewer_of(request)
     seen_by = audience.viewer_of(viewer)
     readable = await audience.may_see_group_content(group, seen_by)
-    header = await _header(request, group, seen_by)
+    header = await group_header(request, group, seen_by)
     sort = request.query.get("sort", "new") if request.query.get("sort") in SORTS else "new"
+    post_filter = unanswered_filter(request)
     page = page_number(request) or 1
     pinned: list[Post] = []
     posts: list[Post] = []
@@ -100,6 +104,7 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
     since = None
     if readable:
         base = Post.filter(audience.visible_posts(seen_by), group=group, in_reply_to_uri=None, removed_at=None)
+        base = filtered(base, post_filter)
         if page == 1:
             pinned = await base.filter(pinned_at__not_isnull=True).order_by("-pinned_at").prefetch_related("author")
         rows = await _sorted(base.filter(pinned_at=None), sort).offset((page - 1) * PAGE_SIZE).limit(
@@ -116,8 +121,8 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
         pinned=pinned, posts=posts, stats=await post_stats(pinned + posts, viewer), sort=sort, sorts=SORTS,
         can_post=viewer is not None and (header["moderator"] or not group.posting_restricted_to_mods),
         unread=unread, since=since if unread else None,
-        next_url=_page_url(group, sort, page + 1) if more else None,
-        previous_url=_page_url(group, sort, page - 1) if page > 1 else None,
+        next_url=_page_url(group, sort, page + 1, post_filter) if more else None,
+        previous_url=_page_url(group, sort, page - 1, post_filter) if page > 1 else None, post_filter=post_filter,
         form=form or {}, error=error, flash=flash(request),
     )
 
@@ -125,7 +130,7 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
 async def about_page(request: web.Request) -> web.StreamResponse:
     """The About tab: what the sidebar shows on wide screens, for narrow ones (and anyone who links it)."""
     group = await local_group(request)
-    header = await _header(request, group, audience.viewer_of(viewer_of(request)))
+    header = await group_header(request, group, audience.viewer_of(viewer_of(request)))
     return render_page(request, "community/group_about.html", **header, **await _about(request, group))
 
 
@@ -157,7 +162,7 @@ async def members_page(request: web.Request) -> web.StreamResponse:
     seen_by = audience.viewer_of(viewer)
     if not await audience.may_see_group_content(group, seen_by):
         raise web.HTTPForbidden(text=gettext(request, "Only members see who is in a private group."))
-    header = await _header(request, group, seen_by)
+    header = await group_header(request, group, seen_by)
     page = page_number(request) or 1
     rows = await (Follow.filter(target=group, state=ACCEPTED).order_by("id")
                   .offset((page - 1) * MEMBERS_PAGE_SIZE).limit(MEMBERS_PAGE_SIZE + 1).prefetch_related("follower"))

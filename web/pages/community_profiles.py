@@ -121,7 +121,7 @@ async def post_as(request: web.Request) -> web.StreamResponse:
               "visibility": visibility if visibility in COMPOSER_VISIBILITIES else "public"}
     try:
         extras = await composer_extras(request, form)
-        if not values["body"] and not extras.get("attachments"):
+        if not values["body"] and not extras.get("attachments") and not extras.get("poll"):  # a poll is content
             raise ActionError(gettext(request, "Write something to post."))
         data = StatusInput(text=values["body"], visibility=values["visibility"],
                            spoiler_text=values["spoiler_text"], **extras)
