@@ -115,8 +115,8 @@ async def _voice(draw: Draw, host: Actor) -> Actor | None:
 
 async def _reply(ctx: "FederationContext", author: Actor | None, post: Post | None, text: str, host: Actor,
                  title: str) -> Post | None:
-    """The draw's news as a reply in its thread; when the thread refuses it (a moderator locked it), a post of
-    its own in the group or on the page; None when neither can be posted. Inside the caller's transaction:
+    """The draw's news as a reply in its thread; when the thread refuses it (a page's locked post, or an author
+    who is no longer a moderator of a locked thread), a post of its own in the group or on the page; None when neither can be posted. Inside the caller's transaction:
     create_status refuses before it writes anything."""
     if author is None or post is None or post.deleted_at is not None:
         return None
