@@ -20,8 +20,8 @@ def _drop_none(doc: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in doc.items() if value is not None}
 
 
-def render_actor(actor: Actor, urls: LocalUrls) -> dict[str, Any]:
-    """A local actor's document with every field Mastodon reads."""
+def render_actor(actor: Actor, urls: LocalUrls, *, parent_group: str | None = None) -> dict[str, Any]:
+    """A local actor's document with every field Mastodon reads (`parent_group`: a sub-group's parent's URI)."""
     doc: dict[str, Any] = {
         "@context": vocab.ACTOR_CONTEXT,
         "id": actor.uri,
@@ -61,6 +61,11 @@ def render_actor(actor: Actor, urls: LocalUrls) -> dict[str, Any]:
         doc["moderators"] = actor.moderators_url
         doc["postingRestrictedToMods"] = actor.posting_restricted_to_mods
         doc["sensitive"] = False
+        # Sub-groups (federation/community/subgroups.py): the parent, and the collection of this group's own.
+        doc["parentGroup"] = parent_group
+        doc["subgroups"] = f"{actor.uri}/subgroups"
+        # Essentials (federation/community/essentials_read.py): sections of key threads, in order.
+        doc["essentials"] = f"{actor.uri}/essentials"
         doc.pop("following", None)
         doc.pop("attachment", None)
     if actor.type == vocab.APPLICATION:

@@ -37,6 +37,8 @@ async def create_report(
     if target is None:
         await posts[0].fetch_related("author")
         target = posts[0].author
+    if target.id == reporter.id:
+        raise ActionError("you cannot report yourself")
     if any(post.author_id != target.id for post in posts):
         raise ActionError("all reported posts must be by the reported account")
     group = await _local_group_of(posts)

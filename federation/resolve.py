@@ -179,6 +179,7 @@ async def resolve_handle(ctx: "FederationContext", handle: str) -> Actor:
     if host == ctx.host:
         # As WebFinger answers: the user or page of that name first, else the group (`!name` is the group).
         local = Actor.filter(is_local=True, deleted_at=None)
+        name = name.lower()  # local names are stored lower-case, as WebFinger looks them up
         actor = None if name.startswith("!") else await local.filter(local_name=name).first()
         actor = actor or await local.filter(group_name=name.lstrip("!")).first()
         if actor is None:

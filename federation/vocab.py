@@ -21,6 +21,9 @@ EXTENSIONS = {
     "value": "schema:value",
 }
 
+# Moot's own terms (sub-groups).
+MOOT_NS = "https://joinmoot.org/ns#"
+
 # Terms Lemmy and Mbin read on Group actors and group activities.
 GROUP_EXTENSIONS = {
     **EXTENSIONS,
@@ -28,7 +31,16 @@ GROUP_EXTENSIONS = {
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "moderators": {"@type": "@id", "@id": "lemmy:moderators"},
     "removeData": "lemmy:removeData",
+    # Sub-groups (docs/federation.md): no other server federates a parent/child link between groups, so Moot
+    # defines two terms: the sub-group points to its parent, the parent has a collection of its sub-groups.
+    "moot": MOOT_NS,
+    "parentGroup": {"@id": "moot:parentGroup", "@type": "@id"},
+    "subgroups": {"@id": "moot:subgroups", "@type": "@id"},
+    # Essentials (federation/community/essentials_read.py): the group's ordered collection of key threads.
+    "essentials": {"@id": "moot:essentials", "@type": "@id"},
 }
+# The terms of the essentials collection itself.
+ESSENTIALS_CONTEXT = [AS_CONTEXT, {"moot": MOOT_NS, "startHere": "moot:startHere"}]
 
 ACTOR_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]
 GROUP_CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, GROUP_EXTENSIONS]

@@ -16,6 +16,9 @@ MODEL_MODULES = [
     "models.events",
     "models.checkins",
     "models.draws",
+    "models.essentials",
+    "models.member_tags",
+    "models.joining",
 ]
 
 

@@ -33,6 +33,12 @@ class GroupProfile(Model):
     is_private = fields.BooleanField(default=False)
     posting_restricted_to_mods = fields.BooleanField(default=False)
     non_member_posts = fields.CharField(max_length=16, default=ACCEPT)
+    # Sub-groups (federation/community/subgroups.py): the parent group (null for a top-level group), whose
+    # moderators moderate this one too, and whether only the parent's members may join.
+    parent: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="subgroup_profiles", null=True, on_delete=fields.SET_NULL
+    )
+    parent_members_only = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

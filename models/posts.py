@@ -67,7 +67,8 @@ class Post(Model):
 
     class Meta:
         table = "post"
-        indexes = (("author_id", "published"), ("group_id", "published"))
+        # in_reply_to_id: counting a post's replies (the API's replies_count) without reading every post.
+        indexes = (("author_id", "published"), ("group_id", "published"), ("in_reply_to_id", "published"))
 
     @property
     def is_deleted(self) -> bool:

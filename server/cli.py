@@ -16,6 +16,7 @@ from server.app import create_app
 from server.session import federation_session
 from server.cli_admin import AdminCommandError, add_admin_commands
 from server.cli_groups import GroupCommandError, add_group_commands
+from server.cli_members import MembersCommandError, add_members_commands
 from server.database import SchemaError, activate, apply_migrations, open_migrated_database
 from server.settings import Settings, SettingsError, load_settings
 from server.version import VERSION
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     page_create.set_defaults(handler=cmd_page_create)
 
     add_group_commands(commands)
+    add_members_commands(commands)
     add_admin_commands(commands)
 
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
@@ -200,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         args.handler(settings, args)
-    except (SettingsError, SchemaError, CommandError, GroupCommandError, AdminCommandError) as exc:
+    except (SettingsError, SchemaError, CommandError, GroupCommandError, AdminCommandError,
+            MembersCommandError) as exc:
         print(f"moot: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -51,7 +51,7 @@ async def has_admin() -> bool:
     return await LocalUser.filter(is_admin=True).exists()
 
 
-def _password_hash(password: str, confirm: str) -> str:
+def checked_password_hash(password: str, confirm: str) -> str:
     if password != confirm:
         raise AccountError(N_("The two passwords differ."))
     try:
@@ -60,7 +60,7 @@ def _password_hash(password: str, confirm: str) -> str:
         raise AccountError(str(exc).capitalize() + ".") from None
 
 
-async def _free_name(name: str) -> str:
+async def free_name(name: str) -> str:
     name = name.strip().lower()
     try:
         check_name(name)
@@ -74,8 +74,8 @@ async def _free_name(name: str) -> str:
 async def create_first_admin(ctx: "FederationContext", name: str, password: str, confirm: str) -> Actor:
     if await has_admin():
         raise AccountError(N_("This server already has an admin."))
-    name = await _free_name(name)
-    return await create_user(ctx, name, password_hash=_password_hash(password, confirm), is_admin=True)
+    name = await free_name(name)
+    return await create_user(ctx, name, password_hash=checked_password_hash(password, confirm), is_admin=True)
 
 
 async def register(
@@ -83,8 +83,8 @@ async def register(
     invite_code: str = "",
 ) -> Registration:
     mode = await registration_mode()
-    name = await _free_name(name)
-    password_hash = _password_hash(password, confirm)
+    name = await free_name(name)
+    password_hash = checked_password_hash(password, confirm)
     if mode == APPROVAL and not invite_code:
         if not reason.strip():
             raise AccountError(N_("Tell the admins a little about why you want to join."))

@@ -7,6 +7,7 @@ from federation.post_documents import post_document
 from federation import render
 from federation.authenticate import AuthError, signed_fetcher
 from federation import audience
+from federation.community import subgroups_access
 from federation.vocab import APPLICATION, OBJECT_CONTEXT
 from models.actors import Actor, LocalUser
 from models.posts import Post
@@ -17,6 +18,7 @@ from web import request_keys as rk
 from web.negotiation import activity_response, page_number, wants_activity_json
 from web.pages.community_groups import group_page
 from web.pages.community_profiles import profile_page
+from web.pages.subgroups import subgroups_page
 from web.templating import render_page
 
 ACTOR_TYPES_BY_PATH = {"users": "Person", "pages": "Service", "groups": "Group"}
@@ -50,7 +52,8 @@ async def _fetcher(request: web.Request) -> Actor | None:
 async def actor_document(request: web.Request) -> web.StreamResponse:
     actor = await _local_actor(request)
     if wants_activity_json(request):
-        return activity_response(render.render_actor(actor, request.app[keys.FEDERATION].urls))
+        return activity_response(render.render_actor(actor, request.app[keys.FEDERATION].urls,
+                                                      parent_group=await subgroups_access.parent_uri(actor)))
     if actor.type == "Group":
         return await group_page(request, actor)
     return await profile_page(request, actor)
@@ -78,14 +81,17 @@ _COLLECTIONS = {
     "following": collections.following,
     "featured": collections.featured,
     "moderators": collections.moderators,
+    "subgroups": collections.subgroups,
 }
 
 
 async def collection(request: web.Request) -> web.StreamResponse:
     actor = await _local_actor(request)
     name = request.match_info["collection"]
-    if name == "moderators" and actor.type != "Group" or name == "following" and actor.type == "Group":
+    if name in ("moderators", "subgroups") and actor.type != "Group" or name == "following" and actor.type == "Group":
         raise web.HTTPNotFound(text=f"no {name} collection here")
+    if name == "subgroups" and not wants_activity_json(request):
+        return await subgroups_page(request, actor)  # people read a group's sub-groups on the same URL
     if actor.type == "Group" and name != "moderators" and actor.manually_approves and \
             not await audience.may_see_group_content(actor, audience.viewer_of(await _fetcher(request))):
         # A private group shows how many, never who or what, to anyone but its members.

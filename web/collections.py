@@ -9,7 +9,7 @@ from federation.post_documents import post_document
 from federation import audience, render
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
-from models.groups import GroupRole
+from models.groups import GroupProfile, GroupRole
 from models.posts import Post
 from models.queues import OutboundActivity
 
@@ -81,8 +81,13 @@ async def _collection(collection_id: str, page: int | None, total: int, fetch: A
 
 
 async def moderators(actor: Actor, page: int | None) -> dict[str, Any]:
-    """A group's owner and moderators, inline (Lemmy and Mbin read orderedItems directly)."""
-    uris = list(await GroupRole.filter(group=actor).order_by("id").values_list("actor__uri", flat=True))
+    """A group's owner and moderators, inline (Lemmy and Mbin read orderedItems directly). A sub-group lists its
+    parent's moderators too: they moderate it, and remote servers check moderation against this list."""
+    parent_ids = list(await GroupProfile.filter(group=actor, parent_id__isnull=False).values_list("parent_id", flat=True))
+    rows = await GroupRole.filter(Q(group=actor) | Q(group_id__in=parent_ids)).order_by("id").values_list(
+        "group_id", "actor__uri")
+    own = [uri for group_id, uri in rows if group_id == actor.id]
+    uris = own + list(dict.fromkeys(uri for group_id, uri in rows if group_id != actor.id and uri not in own))
     doc = render.ordered_collection(actor.moderators_url or "", len(uris), None)
     doc["orderedItems"] = uris
     return doc
@@ -94,6 +99,16 @@ async def hidden(actor: Actor, name: str) -> dict[str, Any]:
         "followers": Follow.filter(target=actor, state=ACCEPTED).count(),
         "outbox": OutboundActivity.filter(actor=actor, public=True).count(),
         "featured": Post.filter(group=actor, pinned_at__isnull=False, deleted_at=None).count(),
+        "subgroups": GroupProfile.filter(parent=actor, group__deleted_at=None).count(),
     }
     total = await counts[name] if name in counts else 0
     return render.ordered_collection(f"{actor.uri}/{name}", total, None)
+
+
+async def subgroups(actor: Actor, page: int | None) -> dict[str, Any]:
+    """A group's sub-groups (their actor URIs), inline like the moderators: a short list, oldest first."""
+    uris = list(await GroupProfile.filter(parent=actor, group__deleted_at=None).order_by("id")
+                .values_list("group__uri", flat=True))
+    doc = render.ordered_collection(f"{actor.uri}/subgroups", len(uris), None)
+    doc["orderedItems"] = uris
+    return doc

@@ -12,6 +12,10 @@ from web.api import (
 )
 from web.api import answers as answers_api, checkins as checkins_api, draws as draws_api, events as events_api
 from web.api import polls as polls_api
+from web.api import members as members_api
+from web.api import joining as joining_api
+from web.api import essentials as essentials_api
+from web.api import subgroups as subgroups_api
 
 KIND = "{kind:users|pages|groups}"
 
@@ -32,7 +36,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"/{KIND}/{{name}}", activitypub.actor_document, name="actor")
     r.add_post(f"/{KIND}/{{name}}/inbox", inbox.actor_inbox, name="actor_inbox")
     r.add_get(
-        f"/{KIND}/{{name}}/{{collection:outbox|followers|following|featured|moderators}}",
+        f"/{KIND}/{{name}}/{{collection:outbox|followers|following|featured|moderators|subgroups}}",
         activitypub.collection,
         name="actor_collection",
     )
@@ -60,6 +64,10 @@ def setup_routes(app: web.Application) -> None:
     setup_moderation_routes(app)
     for activity_api in (polls_api, events_api, answers_api, checkins_api, draws_api):
         activity_api.setup(app)
+    essentials_api.setup(app)
+    subgroups_api.setup(app)
+    members_api.setup(app)
+    joining_api.setup(app)
     setup_pages(app)
     static_assets.setup(app)
     template_helpers.register(app[keys.TEMPLATES], app[keys.TEMPLATES].globals["asset"])

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise.transactions import in_transaction
 
 from federation import render
+from federation.community import joining_dm
+from federation.community.subgroups_access import missing_parent_membership, refusal_text
 from federation.groups.access import active_ban
 from federation.outbox import publish
 from models.actors import Actor
@@ -28,13 +30,16 @@ async def receive_follow(
 
     Someone banned from a group is answered with Reject and gets no membership.
     """
-    if target.type == "Group" and await active_ban(target, follower) is not None:
+    # A sub-group open to its parent's members only refuses others, saying why (federation/community/subgroups*).
+    needed_parent = await missing_parent_membership(target, follower) if target.type == "Group" else None
+    if target.type == "Group" and (needed_parent is not None or await active_ban(target, follower) is not None):
         async with in_transaction():
             # The Reject ends any membership on the follower's side (Mastodon drops the follow), so end ours too.
             existing = await Follow.filter(follower=follower, target=target).first()
             if existing is not None:
                 await end_follow(existing)
-            await _send_reject(ctx, target, follower, _follow_object(follow_uri, follower, target, activity_type))
+            await _send_reject(ctx, target, follower, _follow_object(follow_uri, follower, target, activity_type),
+                               summary=refusal_text(needed_parent) if needed_parent is not None else None)
         ctx.wake()
         return None
     async with in_transaction():
@@ -49,14 +54,19 @@ async def receive_follow(
             follow.activity_uri, follow.activity_type = follow_uri, activity_type
         if follow.state == ACCEPTED or not target.manually_approves:
             await _accept(ctx, follow, follower, target)
+        else:  # a group that approves by hand asks its join questions by direct message
+            await joining_dm.ask_questions(ctx, follow, follower, target)
     ctx.wake()
     return follow
 
 
-async def _send_reject(ctx: "FederationContext", target: Actor, follower: Actor, follow_object: dict[str, Any]) -> None:
+async def _send_reject(ctx: "FederationContext", target: Actor, follower: Actor, follow_object: dict[str, Any],
+                       summary: str | None = None) -> None:
     if follower.is_local:
         return
     reject = render.activity(ctx.urls.new_activity(), "Reject", target.uri, follow_object)
+    if summary:
+        reject["summary"] = summary
     await publish(target, reject, to_followers=False, inboxes=[follower.inbox])
 
 
@@ -73,6 +83,7 @@ async def _accept(ctx: "FederationContext", follow: Follow, follower: Actor, tar
         await Follow.filter(id=follow.id).update(state=ACCEPTED, accepted_at=now)
         follow.state = ACCEPTED
         await FollowEvent.create(target=target, follower_uri=follower.uri, kind=FOLLOWED)
+        await joining_dm.on_member_accepted(ctx, follower, target)  # the group's welcome
     if follower.is_local:
         return
     accept = render.activity(

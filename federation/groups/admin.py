@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Mapping
 from tortoise.transactions import in_transaction
 
 from federation import render
+from federation.community.subgroups_access import parent_uri
 from federation.content import render_text
 from federation.local_actors import LocalActorError, check_name, new_local_actor
 from federation.outbox import publish
@@ -118,7 +119,7 @@ async def update_group(ctx: "FederationContext", group: Actor, *, media: Mapping
             description=settings.description, rules=settings.rules, is_private=settings.private,
             posting_restricted_to_mods=settings.restricted_posting, non_member_posts=policy,
         )
-        doc = render.strip_context(render.render_actor(group, ctx.urls))
+        doc = render.strip_context(render.render_actor(group, ctx.urls, parent_group=await parent_uri(group)))
         update = render.activity(
             ctx.urls.new_activity(), "Update", group.uri, doc,
             to=[PUBLIC] if not settings.private else [group.followers_url or ""],

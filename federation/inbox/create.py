@@ -5,6 +5,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from federation.activities.polls_inbox import receive_vote
+from federation.community import joining_dm
 from federation.fetch import fetch_object
 from federation.groups.intake import receive_post, target_group
 from federation.inbox.common import IGNORED, post_author
@@ -33,6 +34,10 @@ async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> str | No
     vote = await receive_vote(ctx, activity, doc)
     if vote is not None:
         return vote
+    # A reply to a group's join questions is recorded as the person's answers, never stored as a post.
+    answered = await joining_dm.receive_answer(ctx, activity, doc)
+    if answered is not None:
+        return answered
     author = await post_author(ctx, activity, doc)
     # Mobilizon addresses an event's Create, not the Event itself, to the groups it mentions.
     group = await target_group(ctx, doc, addressed=(*activity.to, *activity.cc, *activity.audience))

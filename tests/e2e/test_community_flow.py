@@ -217,7 +217,7 @@ async def test_a_community_from_the_browser(moot_factory: Callable[..., Awaitabl
     await bob.field("Password").fill(BOB_PASSWORD)
     await bob.field("Password again").fill(BOB_PASSWORD)
     response = await bob.submit(bob.button("Sign up"))
-    assert response.status == 303 and bob.path() == "/home"
+    assert response.status == 303 and bob.path() == "/welcome"
     assert await LocalUser.filter(actor__local_name="bob").exists()
 
     # Bob finds the private group and asks to join.

@@ -73,3 +73,21 @@ async def test_report_errors(moot: MootInstance) -> None:
     _, other = await moot.user("other")
     status, body = await moot.api("GET", "/api/moot/v1/admin/reports", other)
     assert status == 403
+
+
+async def test_a_post_the_reporter_may_not_see_cannot_be_reported(moot: MootInstance) -> None:
+    """Reporting by id must not confirm that a hidden post exists, nor name it back in the answer."""
+    author, author_token = await moot.user("dora")
+    _, outsider = await moot.user("nosy")
+    status, secret = await moot.api("POST", "/api/v1/statuses", author_token,
+                                    json={"status": "Only for my followers", "visibility": "private"})
+    assert status == 200
+    status, body = await moot.api("POST", "/api/moot/v1/reports", outsider,
+                                  json={"account_id": str(author.id), "status_ids": [secret["id"]], "comment": "?"})
+    assert status == 404 and secret["uri"] not in str(body)
+    assert await Report.all().count() == 0
+    # The same person's public post can be reported.
+    status, public = await moot.api("POST", "/api/v1/statuses", author_token, json={"status": "Hello all"})
+    status, report = await moot.api("POST", "/api/moot/v1/reports", outsider,
+                                    json={"account_id": str(author.id), "status_ids": [public["id"]]})
+    assert status == 201 and report["post_ids"] == [public["id"]]

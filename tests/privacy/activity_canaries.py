@@ -36,6 +36,11 @@ from tests.privacy.canaries_draws import build as draws_canaries  # noqa: E402
 from tests.privacy.canaries_checkins import build as checkins_canaries  # noqa: E402
 from tests.privacy.canaries_answers import build as answers_canaries  # noqa: E402
 from tests.privacy.canaries_events import build as events_canaries  # noqa: E402
+from tests.privacy.canaries_subgroups import build as subgroups_canaries  # noqa: E402
+from tests.privacy.canaries_essentials import build as essentials_canaries  # noqa: E402
+from tests.privacy.canaries_search import build as search_canaries  # noqa: E402
+from tests.privacy.canaries_members import build as members_canaries  # noqa: E402
+from tests.privacy.canaries_joining import build as joining_canaries  # noqa: E402
 
 BUILDERS: list[Builder] = [
     # One line per activity: from tests.privacy.canaries_<activity> import build ...
@@ -44,4 +49,9 @@ BUILDERS: list[Builder] = [
     checkins_canaries,
     answers_canaries,
     events_canaries,
+    subgroups_canaries,
+    essentials_canaries,
+    search_canaries,
+    members_canaries,
+    joining_canaries,
 ]

@@ -48,6 +48,7 @@ def extra_queries(template: str, world: World) -> list[str]:
         + ["q=Kanarie", f"q=%40vault%40{host}", "q=vault"],
         "/api/moot/v1/modlog": ["group_id=vault", f"group_id={world.group.id}"],
         "/explore": ["q=vault", f"handle=%40vault%40{host}", "type=group"],
+        "/search": ["q=Kanarie", "q=kanariesearchword", "q=Kanarie&type=groups", "q=vault&type=groups"],
         "/authorize_interaction": [f"uri={quote(uri, safe='')}" for uri in uris],
         "/.well-known/webfinger": [f"resource=acct:vault@{host}"],
         "/{kind}/{name}/{collection}": ["page=1"],

@@ -67,7 +67,7 @@ async def test_registration_modes(moot: MootInstance) -> None:
         page = await browser.submit(f"/register?invite={invite.code}", "/register",
                                     {"username": "cleo", "password": "password2", "confirm": "password2",
                                      "invite": invite.code})
-        assert page.url.endswith("/home")
+        assert page.url.endswith("/welcome")
         assert await LocalUser.filter(actor__local_name="cleo").exists()
         other = FormClient(moot.base_url)
         try:

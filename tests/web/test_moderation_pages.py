@@ -442,7 +442,7 @@ async def test_an_invitation_created_on_the_admin_page_signs_someone_up(moot: Mo
     path = link.group(1).removeprefix(moot.base_url)
     page = await newcomer.submit(path, "/register", {"username": "cleo", "password": "password2",
                                                      "confirm": "password2", "invite": invite.code})
-    assert page.url.endswith("/home") and await LocalUser.filter(actor__local_name="cleo").exists()
+    assert page.url.endswith("/welcome") and await LocalUser.filter(actor__local_name="cleo").exists()
     page = await admin.get("/admin/invites")
     assert "no longer valid" in page.text
 

@@ -18,6 +18,7 @@ from federation.actions import StatusInput, create_status, follow
 from federation.activities.answers import accept_answer, unaccept_answer
 from federation.activities import checkins as checkin_actions
 from federation.activities import draws as draw_actions
+from federation.community import essentials as essentials_actions
 from federation.groups import moderation as group_moderation
 from federation.groups.membership import decide_join
 from federation.instance_settings import update_instance_info
@@ -149,6 +150,17 @@ async def scene(moot: MootInstance, remote: FakeRemote) -> AsyncIterator[Scene]:
     await draw_actions.reveal(fed, drawn, soon)
     cancelled = await draw_actions.create_draw(fed, ada, group, draw_actions.DrawSpec("Seed potatoes", 1, soon))
     await draw_actions.cancel_draw(fed, ada, cancelled, "out of stock")
+
+    # Essentials: two sections, one renamed; two threads added, reordered, one taken out; a section deleted.
+    guides = await essentials_actions.create_section(ada, group, "Guides")
+    extra = await essentials_actions.create_section(ada, group, "Old notes")
+    await essentials_actions.edit_section(ada, guides, "Start here", start_here=True)
+    slugs_item = await essentials_actions.add_thread(ada, await Post.get(id=post.id), guides)
+    await essentials_actions.add_thread(ada, await Post.get(id=question.id), guides)
+    await essentials_actions.move_thread(ada, slugs_item, 1)
+    await essentials_actions.move_section(ada, extra, -1)
+    await essentials_actions.remove_thread(ada, slugs_item)
+    await essentials_actions.delete_section(ada, extra)
 
     # A group rule holds posts; one approved (trusting Ben), one rejected, one left to expire.
     await rule_admin.add_rule(fed, ada, group, pattern="giveaway", is_regex=False, action="hold", targets=["text"],
@@ -287,6 +299,29 @@ GROUP_SENTENCES = {
                    "De winnaars van de loting om “A watering can” in Allotment Growers zijn geloot"),
     "draw.cancelled": ("ada cancelled the draw for “Seed potatoes” in Allotment Growers: out of stock",
                        "ada heeft de loting om “Seed potatoes” in Allotment Growers geannuleerd: out of stock"),
+    "essentials.section_created": ("ada added the section “Guides” to the essentials of Allotment Growers",
+                                   "ada heeft de rubriek “Guides” aan de wegwijzer van Allotment Growers toegevoegd"),
+    "essentials.section_renamed": ("ada renamed the section “Guides” to “Start here” in the essentials of "
+                                   "Allotment Growers",
+                                   "ada heeft de rubriek “Guides” in de wegwijzer van Allotment Growers hernoemd tot "
+                                   "“Start here”"),
+    "essentials.added": ("ada added Ben's post “Slugs ate my lettuce” to the section “Start here” of the "
+                         "essentials of Allotment Growers",
+                         "ada heeft het bericht “Slugs ate my lettuce” van Ben aan de rubriek “Start here” van de "
+                         "wegwijzer van Allotment Growers toegevoegd"),
+    "essentials.reordered": ("ada reordered the section “Start here” in the essentials of Allotment Growers",
+                             "ada heeft de volgorde in de rubriek “Start here” van de wegwijzer van Allotment Growers "
+                             "aangepast"),
+    "essentials.sections_reordered": ("ada reordered the sections of the essentials of Allotment Growers",
+                                      "ada heeft de volgorde van de rubrieken in de wegwijzer van Allotment Growers "
+                                      "aangepast"),
+    "essentials.removed": ("ada took Ben's post “Slugs ate my lettuce” out of the section “Start here” of the "
+                           "essentials of Allotment Growers",
+                           "ada heeft het bericht “Slugs ate my lettuce” van Ben uit de rubriek “Start here” van de "
+                           "wegwijzer van Allotment Growers gehaald"),
+    "essentials.section_deleted": ("ada deleted the section “Old notes” from the essentials of Allotment Growers",
+                                   "ada heeft de rubriek “Old notes” uit de wegwijzer van Allotment Growers "
+                                   "verwijderd"),
 }
 
 SERVER_SENTENCES = {

@@ -117,7 +117,10 @@ async def file_report(request: web.Request) -> web.Response:
     target = await account_from(params["account_id"]) if params.get("account_id") else None
     raw_ids: Any = params.get("status_ids") or []
     ids = [int(i) for i in (raw_ids if isinstance(raw_ids, list) else [raw_ids]) if str(i).isdigit()]
-    posts = await Post.filter(id__in=ids, deleted_at=None) if ids else []
+    # Only posts the reporter may see (federation/audience.py): a report must not confirm that a hidden one exists.
+    posts = await Post.filter(audience.visible_posts(audience.viewer_of(reporter)), id__in=ids) if ids else []
+    if len(posts) != len(set(ids)):
+        raise web.HTTPNotFound(text="no such status")
     try:
         created = await create_report(request.app[keys.FEDERATION], reporter, target, list(posts),
                                       str(params.get("comment") or ""), forward=as_bool(params.get("forward", False)))

@@ -5,9 +5,11 @@ from aiohttp import web
 
 from federation import actions, audience
 from federation.groups import moderation
+from federation.community.subgroups_access import missing_parent_membership
 from federation.groups.access import is_moderator
 from federation.groups.admin import GroupSettings, create_group, update_group
 from federation.groups.membership import decide_join
+from federation.community.joining import answer_json, answers_for
 from federation.local_actors import LocalActorError
 from federation.actions import ActionError
 from models.actors import Actor
@@ -15,6 +17,7 @@ from models.follows import ACCEPTED, PENDING, Follow
 from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.group_lookup import account_from, group_from_path, http_error
+from web.api import joining as joining_api
 from web.api.group_serializers import group as serialize_group
 from web.api.params import as_bool, read_params
 from web.api.serializers import account as serialize_account
@@ -56,6 +59,7 @@ async def edit(request: web.Request) -> web.Response:
     params = await read_params(request)
     changes: dict[str, object] = {name: params[name] for name in SETTING_FIELDS if name in params}
     changes.update({field: as_bool(params[name]) for name, field in FLAG_FIELDS.items() if name in params})
+    await joining_api.apply_settings_params(request, actor, group, params)  # join questions, rules, welcome
     try:
         group = await update_group(request.app[keys.FEDERATION], group, **changes)
     except LocalActorError as exc:
@@ -72,7 +76,11 @@ async def _membership(actor: Actor, group: Actor) -> dict[str, object]:
 async def join(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     group = await group_from_path(request)
-    follow = await actions.follow(request.app[keys.FEDERATION], actor, group)
+    needed_parent = await missing_parent_membership(group, actor)  # a sub-group for its parent's members only
+    if needed_parent is not None:
+        raise web.HTTPForbidden(text=f"only members of the parent group {needed_parent.group_name} can join")
+    # Answers to the join questions, the rules agreement and an invitation code (web/api/joining.py).
+    follow = await joining_api.join_with_params(request, actor, group)
     if follow is None:
         raise web.HTTPForbidden(text="you are banned from this group")
     return web.json_response(await _membership(actor, group))
@@ -96,7 +104,9 @@ async def _moderated(request: web.Request) -> tuple[Actor, Actor]:
 async def requests(request: web.Request) -> web.Response:
     _, group = await _moderated(request)
     pending = await Follow.filter(target=group, state=PENDING).order_by("id").prefetch_related("follower")
-    return web.json_response([await serialize_account(follow.follower) for follow in pending])
+    answers = await answers_for(group, [follow.follower_id for follow in pending])  # the join questions' answers
+    return web.json_response([{**await serialize_account(follow.follower),
+                               "join_answers": answer_json(answers.get(follow.follower_id))} for follow in pending])
 
 
 async def decide_request(request: web.Request) -> web.Response:

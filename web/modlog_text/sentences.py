@@ -190,6 +190,22 @@ DRAWS = {  # draw action: (in a group, on a page, elsewhere); the prize is linke
 }
 SOME_PRIZE = N_("a prize")
 
+ESSENTIALS = {  # the group's essentials (federation/community/essentials.py); the target is a section's name
+    "essentials.section_created": N_("%(moderator)s added the section %(section)s to the essentials of %(group)s"),
+    "essentials.section_renamed": N_("%(moderator)s renamed the section %(old)s to %(section)s in the essentials "
+                                     "of %(group)s"),
+    "essentials.section_deleted": N_("%(moderator)s deleted the section %(section)s from the essentials of "
+                                     "%(group)s"),
+    "essentials.sections_reordered": N_("%(moderator)s reordered the sections of the essentials of %(group)s"),
+    "essentials.reordered": N_("%(moderator)s reordered the section %(section)s in the essentials of %(group)s"),
+}
+ESSENTIAL_THREADS = {  # the target is the thread; the section's name is in the details
+    "essentials.added": N_("%(moderator)s added %(target)s to the section %(section)s of the essentials of "
+                           "%(group)s"),
+    "essentials.removed": N_("%(moderator)s took %(target)s out of the section %(section)s of the essentials of "
+                             "%(group)s"),
+}
+
 # An action this module does not know yet.
 GENERAL = N_("%(moderator)s made a moderation decision")
 GENERAL_IN_GROUP = N_("%(moderator)s made a moderation decision in %(group)s")
@@ -324,6 +340,16 @@ def _draw(w: Writer, entry: ModLogEntry, t: Targets, hidden: bool) -> Sentence:
     return w.fill(elsewhere, **parts), []
 
 
+def _essentials(w: Writer, entry: ModLogEntry, t: Targets, hidden: bool) -> Sentence:
+    details = entry.details if isinstance(entry.details, dict) else {}
+    parts = {"moderator": w.moderator(entry.moderator), "group": w.group(entry.group)}
+    if entry.action in ESSENTIAL_THREADS:
+        return w.fill(ESSENTIAL_THREADS[entry.action], target=post_phrase(w, entry.target, t, hidden),
+                      section=w.quoted(str(details.get("section") or "?")), **parts), []
+    return w.fill(ESSENTIALS[entry.action], section=w.quoted(entry.target or "?"),
+                  old=w.quoted(str(details.get("old_name") or "?")), **parts), []
+
+
 def _general(w: Writer, entry: ModLogEntry, t: Targets, hidden: bool) -> Sentence:
     """A code this module does not know: who, and the post or account it names if it names one."""
     target: Part | None = None
@@ -356,6 +382,7 @@ SENTENCES: dict[str, Describe] = {
     **{code: _registration for code in REGISTRATIONS},
     **{code: _checkin for code in CHECKINS},
     **{code: _draw for code in DRAWS},
+    **{code: _essentials for code in (*ESSENTIALS, *ESSENTIAL_THREADS)},
 }
 # Their reason is written by the server, in English, not by a person: the sentence says it all.
 NO_REASON = frozenset({"held.expired"})

@@ -98,7 +98,7 @@ async def register_page(request: web.Request) -> web.StreamResponse:
         else:
             if outcome.pending:
                 return render_page(request, "accounts/pending.html")
-            response = web.HTTPSeeOther("/home")
+            response = web.HTTPSeeOther("/welcome")  # suggests groups to join (web/pages/joining.py)
             assert outcome.user is not None
             await start_session(request, response, outcome.user)
             raise response

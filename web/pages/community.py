@@ -12,6 +12,8 @@ from aiohttp import web
 from tortoise.expressions import Q
 
 from federation import actions, audience
+from federation.community.subgroups_access import missing_parent_membership
+from federation.community.joining import requirements as joining_requirements
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.posts import Post
@@ -183,6 +185,13 @@ async def follow_actor(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     if target.id == user.id:
         raise web.HTTPUnprocessableEntity(text=gettext(request, "You cannot follow yourself."))
+    needed_parent = await missing_parent_membership(target, user)  # a sub-group for its parent's members only
+    if needed_parent is not None:
+        raise web.HTTPForbidden(text=gettext(
+            request, "Only members of %(group)s can join this sub-group. Join %(group)s first, then come back.",
+            group=needed_parent.display_name or needed_parent.username))
+    if target.type == "Group" and target.is_local and (await joining_requirements(target)).any:
+        raise web.HTTPSeeOther(f"/groups/{target.group_name}/join")  # its questions and rules come first
     follow = await actions.follow(request.app[keys.FEDERATION], user, target)
     if follow is None:
         raise web.HTTPForbidden(text=gettext(request, "You are banned from this group."))

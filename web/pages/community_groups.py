@@ -9,7 +9,11 @@ from tortoise.expressions import RawSQL
 from federation.actions import ActionError, StatusInput
 from federation.content import render_text
 from federation import audience
+from federation.community.members_tags import tags_beside_posts
+from federation.community import subgroups_access
+from federation.community.subgroups import listed_subgroups
 from federation.groups.admin import rule_lines
+from federation.community.joining_dm import take_welcome
 from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
 from models.groups import OWNER, GroupMute, GroupProfile, GroupRole
@@ -72,6 +76,7 @@ async def group_header(request: web.Request, group: Actor, seen_by: audience.Vie
         "group": group, "moderator": moderator, "state": await follow_state(viewer, group),
         "members": await Follow.filter(target=group, state=ACCEPTED).count(),
         "pending": await Follow.filter(target=group, state=PENDING).count() if moderator else 0,
+        **await subgroups_access.header_facts(group),  # a sub-group names its parent
     }
 
 
@@ -85,6 +90,7 @@ async def _about(request: web.Request, group: Actor) -> dict[str, Any]:
         "about": render_text(description, mention_urls={}, tag_url=request.app[keys.FEDERATION].urls.tag)
         if description.strip() else "",
         "rules": rule_lines(profile.rules if profile else ""), "roles": roles,
+        "subgroups": await listed_subgroups(group, audience.viewer_of(viewer_of(request))),
     }
 
 
@@ -124,6 +130,8 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
         next_url=_page_url(group, sort, page + 1, post_filter) if more else None,
         previous_url=_page_url(group, sort, page - 1, post_filter) if page > 1 else None, post_filter=post_filter,
         form=form or {}, error=error, flash=flash(request),
+        welcome=await take_welcome(viewer, group, request.app[keys.FEDERATION].urls.tag),  # once, after joining
+        member_tags=await tags_beside_posts(group, [p.author_id for p in pinned + posts]) if readable else {},
     )
 
 
@@ -174,7 +182,8 @@ async def members_page(request: web.Request) -> web.StreamResponse:
     base = f"/groups/{group.group_name}/members"
     return render_page(
         request, "community/members.html", **header, member_list=[f.follower for f in follows], roles=roles,
-        muted=muted, total=header["members"], joined={f.follower_id: f.accepted_at or f.created_at for f in follows},
+        muted=muted, member_tags=await tags_beside_posts(group, [f.follower_id for f in follows]),
+        total=header["members"], joined={f.follower_id: f.accepted_at or f.created_at for f in follows},
         next_url=f"{base}?page={page + 1}" if len(rows) > MEMBERS_PAGE_SIZE else None,
         previous_url=(f"{base}?page={page - 1}" if page > 2 else base) if page > 1 else None,
     )

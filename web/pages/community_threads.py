@@ -7,6 +7,7 @@ from aiohttp import web
 
 from federation import actions, audience
 from federation.actions import ActionError, StatusInput
+from federation.community.members_tags import tags_beside_posts
 from federation.context import FederationContext
 from federation.groups import moderation
 from federation.groups.intake import thread_root
@@ -43,6 +44,7 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
         stats=await post_stats([post, *flatten(tree)], viewer), locked=locked, parent=parent,
         can_reply=viewer is not None and (not locked or moderator), thread_path=f"/threads/{post.id}",
         error=error, form=form or {}, flash=flash(request), panels=await thread_panels(request, post, viewer),
+        member_tags=await tags_beside_posts(group, [p.author_id for p in [post, *flatten(tree)]]),
     )
 
 

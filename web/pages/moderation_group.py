@@ -6,6 +6,7 @@ from aiohttp import web
 from federation.actions import ActionError
 from federation.groups.access import is_moderator
 from federation.groups.membership import decide_join
+from federation.community.joining import answer_pairs, answers_for
 from federation.policy import rule_admin
 from federation.policy.rules import RuleError
 from models.actors import Actor
@@ -48,13 +49,15 @@ async def _queue_page(
 ) -> web.Response:
     chosen = queue_filter(request.query, KINDS)
     log, next_url = await modlog_rows(request, group=group)
+    requests = await pending_requests(group, chosen)
     return render_page(
         request, "moderation/group.html", status=status, group=group, path=queue_path(group), chosen=chosen,
-        requests=await pending_requests(group, chosen), held=await held_views(await held_items(chosen, group)),
+        requests=requests, held=await held_views(await held_items(chosen, group)),
         reports=await report_views(await open_reports(chosen, group)),
         rules=await ContentRule.filter(group=group).order_by("id"), log=log, next_url=next_url,
         held_reasons=HELD_REASONS, flash=flash(request), error=error, rule_actions=RULE_ACTIONS,
         rule_targets=RULE_TARGETS, forms=forms or {},
+        join_answers=await join_answer_pairs(group, requests),
     )
 
 
@@ -159,3 +162,10 @@ def setup(app: web.Application) -> None:
     r.add_post(base + "/reports/{report_id}", decide_report_item, name="moderation_group_report")
     r.add_post(base + "/rules", add_rule, name="moderation_group_rule_add")
     r.add_post(base + "/rules/{rule_id}/remove", remove_rule, name="moderation_group_rule_remove")
+
+
+async def join_answer_pairs(group: Actor, requests: list[Follow]) -> dict[int, object]:
+    """Each requester's answers to the join questions (and whether they agreed to the rules), by person."""
+    answers = await answers_for(group, [follow.follower_id for follow in requests])
+    return {person: {"pairs": answer_pairs(answer), "agreed": answer.agreed_rules, "asked": answer.answered_at is None}
+            for person, answer in answers.items()}

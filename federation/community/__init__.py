@@ -1,0 +1,1 @@
+"""Running a community: getting in, members and tags, essentials, sub-groups, search (issue 11)."""
