@@ -345,6 +345,8 @@ class Visitor:
         # A full-page picture includes what is below the fold: load lazy images first.
         await self.page.evaluate("""() => Promise.all([...document.images].map(img => {
             img.loading = "eager"; return img.decode().catch(() => null); }))""")
+        # From the top: a page opened at an #anchor is scrolled, and its sticky header would show mid-picture.
+        await self.page.evaluate("() => window.scrollTo(0, 0)")
         overflow = 0
         try:
             for scheme in COLOR_SCHEMES:
