@@ -26,12 +26,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def claim(model: type[Row], *, limit: int, lease: timedelta = LEASE) -> list[Row]:
-    """Lease up to `limit` due rows of `model`, oldest due first."""
+async def claim(model: type[Row], *, limit: int, lease: timedelta = LEASE, due_by: datetime | None = None) -> list[Row]:
+    """Lease up to `limit` rows of `model` due by `due_by` (default: now), oldest due first; leases run on the clock."""
     now = utcnow()
     async with in_transaction() as conn:
         rows = (
-            await model.filter(state=PENDING, next_attempt_at__lte=now)
+            await model.filter(state=PENDING, next_attempt_at__lte=due_by or now)
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
             .order_by("next_attempt_at", "id")
             .limit(limit)

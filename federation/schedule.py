@@ -8,10 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
-from federation.queue import LEASE, utcnow
+from federation.queue import claim, utcnow
 from models.queues import DONE, FAILED, PENDING, ScheduledJob
 
 
@@ -49,22 +47,7 @@ async def unschedule(key: str) -> None:
 
 async def claim_due(now: datetime | None = None, limit: int = 50) -> list[ScheduledJob]:
     """Lease the jobs due at `now` (default: the clock), oldest first."""
-    now = now or utcnow()
-    clock = utcnow()
-    async with in_transaction() as conn:
-        rows = (
-            await ScheduledJob.filter(state=PENDING, next_attempt_at__lte=now)
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=clock))
-            .order_by("next_attempt_at", "id")
-            .limit(limit)
-            .select_for_update(skip_locked=True)
-            .using_db(conn)
-        )
-        if rows:
-            await ScheduledJob.filter(id__in=[row.id for row in rows]).using_db(conn).update(
-                locked_until=clock + LEASE
-            )
-    return rows
+    return await claim(ScheduledJob, limit=limit, due_by=now)
 
 
 async def finish(job: ScheduledJob, error: str | None = None, *, give_up: bool = False) -> None:
