@@ -1,7 +1,7 @@
 """Model -> ActivityPub JSON. Pure functions: no queries, no I/O."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from federation import vocab
@@ -142,6 +142,9 @@ def activity(
     if cc:
         doc["cc"] = list(cc)
     doc.update({key: value for key, value in extra.items() if value is not None})
+    if activity_type == "Update":
+        # An Update carries the moment it was made, to the microsecond, so a receiver can tell a late one.
+        doc.setdefault("published", datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"))
     return doc
 
 

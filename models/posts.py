@@ -58,6 +58,9 @@ class Post(Model):
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
     pinned_at = fields.DatetimeField(null=True)
+    # Remote posts: the time of the newest Update applied, so one that arrives late (a retry, or a second copy
+    # relayed by a group) cannot undo a newer one.
+    version_at = fields.DatetimeField(null=True)
     # Q&A: a thread asked as a question, and the reply its author or a moderator accepted as the answer.
     is_question = fields.BooleanField(default=False)
     accepted_answer: fields.ForeignKeyNullableRelation["Post"] = fields.ForeignKeyField(

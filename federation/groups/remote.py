@@ -19,6 +19,7 @@ from federation.protocol.common import ProtocolError, host_of
 from federation.protocol.objects import ObjectDoc, parse_object
 from federation.remote_posts import edited_fields, store_remote_post
 from federation.resolve import get_actor
+from federation.update_order import is_stale, version_fields, version_of
 from federation.vocab import POST_TYPES
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
@@ -93,9 +94,12 @@ async def _on_update(ctx: "FederationContext", group: Actor, inner: ActivityDoc)
     if post is None:
         await _on_create(ctx, group, inner)
         return
+    version = version_of(inner, doc)
+    if is_stale(post, version):
+        return  # a newer Update was already applied
     fields = edited_fields(doc, await get_actor(ctx, inner.actor), doc.updated)
     fields.update(await question_update_fields(post, doc))  # Q&A: acceptedAnswer (federation/activities)
-    await Post.filter(id=post.id).update(**fields)
+    await Post.filter(id=post.id).update(**fields, **version_fields(version))
 
 
 async def trusted_moderator(ctx: "FederationContext", group: Actor, actor_uri: str) -> bool:

@@ -15,6 +15,7 @@ from federation.protocol.common import ProtocolError
 from federation.protocol.objects import parse_object
 from federation.remote_posts import edited_fields
 from federation.resolve import get_actor
+from federation.update_order import is_stale, version_fields, version_of
 from models.posts import Post
 
 if TYPE_CHECKING:
@@ -31,13 +32,18 @@ async def on_update_post(ctx: "FederationContext", activity: ActivityDoc) -> Non
         doc.attributed_to not in (None, activity.actor) and not await is_group_owned(ctx, activity, doc, author)
     ):
         raise ProtocolError(f"{activity.actor} may not update {doc.id}, which belongs to {post.author.uri}")
+    version = version_of(activity, doc)
+    if is_stale(post, version):
+        return  # a newer Update was already applied
     fields = edited_fields(doc, author, doc.updated)
     fields.update(await question_update_fields(post, doc))  # Q&A: acceptedAnswer (federation/activities)
     group = await local_group_of(post)
     async with in_transaction():
         # Polls: an Update{Question} with only new counts (no `updated`) is not an edit of the post.
         if not await update_remote_poll(post, doc):
-            await Post.filter(id=post.id).update(**fields)
+            await Post.filter(id=post.id).update(**fields, **version_fields(version))
+        elif version is not None:
+            await Post.filter(id=post.id).update(**version_fields(version))
         await store_remote_event(post, doc.raw)  # events: new time, place, status or counts
         if group is not None:
             await relay.announce(ctx, group, activity.raw)
