@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from federation.http import SafeHttpClient
     from federation.inbox.intake import InboxWriter
     from federation.keys import KeyStore
+    from federation.mail import MailSettings
     from models.actors import Actor
 
 
@@ -50,6 +51,8 @@ class FederationContext:
     # The delivery loop's own wake-up: set with work_available, and when a fan-out creates deliveries.
     deliveries_available: asyncio.Event = field(default_factory=asyncio.Event)
     instance_actor: "Actor | None" = None
+    # SMTP for outgoing mail (federation/mail.py); None when the server sends no mail.
+    mail: "MailSettings | None" = None
     policies: PolicyCache = field(default_factory=PolicyCache)
     rules: RuleCache = field(default_factory=RuleCache)
     inbox_limits: InboxLimits = field(default_factory=inbox_limits)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from federation.delivery import deliver_due, expand_fanouts
 from federation.inbox.dispatch import process_inbox
 from federation.jobs import run_due_jobs
+from federation.mail import send_due_mail
 from federation.review import expire_held
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ async def run_intake_queues_once(ctx: "FederationContext") -> int:
     handled = await process_inbox(ctx)
     handled += await run_due_jobs(ctx)
     handled += await expand_fanouts(ctx)
+    handled += await send_due_mail(ctx)
     if time.monotonic() - ctx.last_housekeeping >= HOUSEKEEPING_SECONDS:
         ctx.last_housekeeping = time.monotonic()
         await expire_held()

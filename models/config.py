@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "models.essentials",
     "models.member_tags",
     "models.joining",
+    "models.mail",
 ]
 
 

@@ -11,6 +11,7 @@ from federation.context import FederationContext, inbox_limits
 from federation.http import SafeHttpClient
 from federation.inbox.intake import InboxWriter
 from federation.keys import KeyStore
+from federation.mail import MailSettings
 from federation.local_actors import ensure_instance_actor
 from server import keys
 from server.database import activate, open_database
@@ -40,7 +41,16 @@ def build_federation(settings: Settings, http: SafeHttpClient) -> FederationCont
         inbox_writer=InboxWriter(),
         delivery_concurrency=settings.delivery_concurrency,
         inbox_limits=inbox_limits(settings.inbox_rate_per_actor, settings.inbox_rate_per_domain),
+        mail=mail_settings(settings),
     )
+
+
+def mail_settings(settings: Settings) -> MailSettings | None:
+    if not settings.smtp_host:
+        return None
+    sender = settings.smtp_from or f"{settings.instance_name} <noreply@{settings.host.split(':')[0]}>"
+    return MailSettings(host=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_username,
+                        password=settings.smtp_password, sender=sender, security=settings.smtp_security)
 
 
 def new_http_client(settings: Settings) -> SafeHttpClient:

@@ -36,6 +36,13 @@ class Settings:
     inbox_rate_per_domain: float = 100.0
     # The largest image file a person may upload (avatars, headers, attachments), in bytes.
     media_max_bytes: int = 8 * 1024 * 1024
+    # Outgoing mail (password resets, notifications); no SMTP host means the server sends no mail.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None  # default: "<instance name> <noreply@<host>>"
+    smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none (a relay on loopback)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -68,6 +75,12 @@ _ENV_NAMES = {
     "inbox_rate_per_actor": "MOOT_INBOX_RATE_PER_ACTOR",
     "inbox_rate_per_domain": "MOOT_INBOX_RATE_PER_DOMAIN",
     "media_max_bytes": "MOOT_MEDIA_MAX_BYTES",
+    "smtp_host": "MOOT_SMTP_HOST",
+    "smtp_port": "MOOT_SMTP_PORT",
+    "smtp_username": "MOOT_SMTP_USERNAME",
+    "smtp_password": "MOOT_SMTP_PASSWORD",
+    "smtp_from": "MOOT_SMTP_FROM",
+    "smtp_security": "MOOT_SMTP_SECURITY",
 }
 
 
@@ -157,4 +170,22 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         inbox_rate_per_domain=_parse_rate(_ENV_NAMES["inbox_rate_per_domain"], raw.get("inbox_rate_per_domain", 100)),
         media_max_bytes=_parse_positive(_ENV_NAMES["media_max_bytes"],
                                         raw.get("media_max_bytes", Settings.media_max_bytes)),
+        smtp_host=_optional_text(raw.get("smtp_host")),
+        smtp_port=_parse_positive(_ENV_NAMES["smtp_port"], raw.get("smtp_port", 587)),
+        smtp_username=_optional_text(raw.get("smtp_username")),
+        smtp_password=_optional_text(raw.get("smtp_password")),
+        smtp_from=_optional_text(raw.get("smtp_from")),
+        smtp_security=_parse_smtp_security(raw.get("smtp_security", "starttls")),
     )
+
+
+def _optional_text(raw: Any) -> str | None:
+    text = str(raw).strip() if raw is not None else ""
+    return text or None
+
+
+def _parse_smtp_security(raw: Any) -> str:
+    value = str(raw).strip().lower()
+    if value not in ("starttls", "tls", "none"):
+        raise SettingsError(f"MOOT_SMTP_SECURITY must be starttls, tls or none, got {raw!r}")
+    return value

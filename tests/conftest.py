@@ -26,6 +26,7 @@ from server import keys
 from server.app import create_app
 from server.database import activate, apply_migrations
 from server.settings import Settings
+from tests.smtp import MailCatcher
 from tests.fakeremote import FakeRemote
 
 POSTGRES_URL = os.environ.get("MOOT_TEST_DATABASE_URL", "")
@@ -235,6 +236,14 @@ async def moot_factory(
 @pytest.fixture
 async def moot(moot_factory: Callable[..., Awaitable[MootInstance]]) -> MootInstance:
     return await moot_factory()
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailCatcher]:
+    """A real SMTP server on loopback; start an instance with `moot_factory(**smtp.settings)` to mail it."""
+    catcher = MailCatcher().start()
+    yield catcher
+    catcher.stop()
 
 
 @pytest.fixture
