@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/poll_votes_bench.py
 	$(VENV)/bin/python bench/search_bench.py
 	$(VENV)/bin/python bench/activity_costs_bench.py
+	$(VENV)/bin/python bench/streaming_bench.py
 
 # Extract every UI string (babel.cfg says where) and merge the new ones into each catalogue; then translate
 # the empty msgstr entries in web/translations/<locale>/LC_MESSAGES/messages.po. Moot compiles .po files

@@ -155,6 +155,12 @@ async def may_see_post(post: Post, viewer: Viewer) -> bool:
     return await Post.filter(visible_posts(viewer), id=post.id).exists()
 
 
+def known_posts(viewer: Viewer) -> Q:
+    """The posts this viewer may see, and the deleted ones that were for it (shown as "deleted" in a thread,
+    so that the replies under them keep their place; never their content)."""
+    return visible_posts(viewer) | (Q(deleted_at__not_isnull=True) & _audience(viewer))
+
+
 async def may_know_gone(post: Post, viewer: Viewer) -> bool:
     """For a deleted or removed post: was it for this viewer? Then it may learn that it is gone (a Tombstone)."""
     return await Post.filter(_audience(viewer), id=post.id).exists()

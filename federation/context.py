@@ -11,12 +11,15 @@ from federation.instance_settings import InstanceInfo, InstanceInfoCache
 from federation.policy.domains import PolicyCache
 from federation.policy.ratelimit import InboxLimits, RateLimiter
 from federation.policy.rules import RuleCache
+from federation.single_flight import SingleFlight
 
 if TYPE_CHECKING:
     from federation.http import SafeHttpClient
     from federation.inbox.intake import InboxWriter
     from federation.keys import KeyStore
     from federation.mail import MailSettings
+    from federation.metrics import Metrics
+    from pathlib import Path
     from models.actors import Actor
 
 
@@ -51,12 +54,20 @@ class FederationContext:
     # The delivery loop's own wake-up: set with work_available, and when a fan-out creates deliveries.
     deliveries_available: asyncio.Event = field(default_factory=asyncio.Event)
     instance_actor: "Actor | None" = None
+    # Key and actor fetches in flight, shared by concurrent callers (federation/resolve.py).
+    fetches: SingleFlight = field(default_factory=SingleFlight)
     # SMTP for outgoing mail (federation/mail.py); None when the server sends no mail.
     mail: "MailSettings | None" = None
+    # {locale: gettext catalogue} for text written to people outside a request (notification mail); set by server/.
+    translations: dict = field(default_factory=dict)
     policies: PolicyCache = field(default_factory=PolicyCache)
     rules: RuleCache = field(default_factory=RuleCache)
     inbox_limits: InboxLimits = field(default_factory=inbox_limits)
     last_housekeeping: float = float("-inf")
+    # Prometheus instruments and the worker heartbeat (federation/metrics.py); None records nothing.
+    metrics: "Metrics | None" = None
+    # Where uploaded files live (MOOT_DATA_DIR/media), for housekeeping that removes unused uploads.
+    media_dir: "Path | None" = None
     # The name, description and rules, with an admin's run-time overrides over instance_name/description.
     instance_info: InstanceInfoCache = field(init=False)
 

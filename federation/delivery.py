@@ -4,20 +4,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from federation.http import FetchError
+from federation.metrics import record_delivery, record_fanouts
 from federation.queue import backoff_delay, claim, retry_after, utcnow
 from federation.signatures import sign_request
 from federation import vocab
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
-from models.insights import UNFOLLOWED, FollowEvent
+from federation.insights.events import remove_follows
+from federation.insights.reach import record_fanout
+from models.insights import LOST_GONE
 from models.queues import DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff, OutboundActivity
 
 if TYPE_CHECKING:
@@ -27,6 +32,10 @@ log = logging.getLogger(__name__)
 
 # With backoff capped at 6 h, 20 attempts span about three days before a delivery is given up.
 MAX_ATTEMPTS = 20
+# A slow or stalled inbox gives its worker slot back after this long (shorter than a fetch's 15 s: a
+# delivery is retried later anyway), and only the start of its answer is read (the status is what counts).
+DELIVERY_TIMEOUT_SECONDS = 10.0
+DELIVERY_ANSWER_BYTES = 4096
 # Statuses worth retrying; any other 4xx is the remote telling us the request will never succeed.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
@@ -49,11 +58,16 @@ async def audience_inboxes(ctx: "FederationContext", audience: dict[str, Any]) -
     # Older rows name one actor (or null); newer ones a list (a group that carries a member's post, too).
     targets = [] if followers_of is None else followers_of if isinstance(followers_of, list) else [followers_of]
     if targets:
-        rows = await Follow.filter(
-            target_id__in=targets, state=ACCEPTED, follower__is_local=False, follower__deleted_at=None
-        ).values_list("follower__shared_inbox", "follower__inbox")
-        inboxes.update(shared_inbox or inbox for shared_inbox, inbox in rows)
-        shared.update(shared_inbox for shared_inbox, _ in rows if shared_inbox)
+        followers = Follow.filter(
+            target_id__in=targets, state=ACCEPTED, follower__is_local=False, follower__deleted_at=None)
+        # One row per server that has a shared inbox (DISTINCT in the database, not thousands of followers
+        # read to find a few hundred servers), and the own inbox of each follower whose server has none.
+        no_shared = Q(follower__shared_inbox__isnull=True) | Q(follower__shared_inbox="")
+        servers = await followers.exclude(no_shared).distinct().values_list("follower__shared_inbox", flat=True)
+        personal = await followers.filter(no_shared).values_list("follower__inbox", flat=True)
+        inboxes.update(servers)
+        inboxes.update(personal)
+        shared.update(inbox for inbox in servers if inbox)
     named = sorted(set(audience.get("inboxes") or []) - shared)
     if named:
         # A named inbox may itself be a server's shared inbox (a remote group's, say).
@@ -83,8 +97,10 @@ async def expand_fanouts(ctx: "FederationContext", limit: int = 50) -> int:
                 batch_size=500,
             )
             await FanOut.filter(id=fanout.id).update(state=DONE, locked_until=None)
+            await record_fanout(fanout.activity_id, fanout.audience, inboxes)  # a page post's reach (insights)
     if fanouts:
         ctx.deliveries_available.set()
+        record_fanouts(ctx, len(fanouts))
     return len(fanouts)
 
 
@@ -199,7 +215,17 @@ async def prepare(ctx: "FederationContext", deliveries: list[Delivery]) -> list[
 
 async def send_one(ctx: "FederationContext", item: Prepared) -> Outcome:
     """Send one delivery; the caller records outcomes in batches."""
-    return await _post(ctx, item.delivery, item.activity, item.body)
+    started = time.perf_counter()
+    outcome = await _post(ctx, item.delivery, item.activity, item.body)
+    record_delivery(ctx, item.delivery.id, _result_of(outcome), started, item.delivery.host)
+    return outcome
+
+
+def _result_of(outcome: Outcome) -> str:
+    """The outcome as _record will store it: delivered, gone, retry or failed (for metrics and the log)."""
+    if outcome.ok or outcome.gone:
+        return "delivered" if outcome.ok else "gone"
+    return "retry" if outcome.retryable and outcome.delivery.attempts + 1 < MAX_ATTEMPTS else "failed"
 
 
 async def _post(ctx: "FederationContext", delivery: Delivery, activity: OutboundActivity, body: bytes) -> Outcome:
@@ -216,7 +242,8 @@ async def _post(ctx: "FederationContext", delivery: Delivery, activity: Outbound
             content_type=vocab.ACTIVITY_JSON,
         )
         response = await ctx.http.request(
-            "POST", delivery.inbox_url, headers=headers, body=body, follow_redirects=False
+            "POST", delivery.inbox_url, headers=headers, body=body, follow_redirects=False,
+            timeout=DELIVERY_TIMEOUT_SECONDS, keep_body=DELIVERY_ANSWER_BYTES,
         )
     except FetchError as exc:
         return Outcome(delivery, None, str(exc))
@@ -275,8 +302,4 @@ async def _host_failed(host: str, outcome: Outcome, now: datetime) -> None:
 
 async def _remove_gone_followers(inbox_url: str) -> None:
     """410 Gone from an actor's own inbox: that actor no longer exists, so it no longer follows anyone."""
-    follows = await Follow.filter(follower__inbox=inbox_url, follower__is_local=False).prefetch_related("follower")
-    for follow in follows:
-        await FollowEvent.create(target_id=follow.target_id, follower_uri=follow.follower.uri, kind=UNFOLLOWED)
-    if follows:
-        await Follow.filter(id__in=[f.id for f in follows]).delete()
+    await remove_follows(await Follow.filter(follower__inbox=inbox_url, follower__is_local=False), LOST_GONE)

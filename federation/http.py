@@ -84,6 +84,7 @@ class _Outgoing:
     body: bytes | None
     signer: Signer | None
     follow: bool  # follow redirects
+    keep_body: int | None = None  # read at most this much of the answer and drop the rest (no error)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -307,16 +308,22 @@ class SafeHttpClient:
         body: bytes | None = None,
         signer: Signer | None = None,
         follow_redirects: bool = True,
+        timeout: float | None = None,
+        keep_body: int | None = None,
     ) -> HttpResponse:
-        """Send a request; HTTP error statuses are returned, not raised."""
+        """Send a request; HTTP error statuses are returned, not raised.
+
+        `timeout` (seconds, all hops together) may only shorten the client's own; `keep_body` reads that much
+        of the answer at most and drops the rest without an error (a delivery only needs the status)."""
         method = method.upper()
         follow = follow_redirects and method in _FOLLOWABLE_METHODS
-        out = _Outgoing(method, dict(headers or {}), body, signer, follow)
+        out = _Outgoing(method, dict(headers or {}), body, signer, follow, keep_body)
+        deadline = min(timeout, self._total_timeout) if timeout is not None else self._total_timeout
         try:
-            async with asyncio.timeout(self._total_timeout):
+            async with asyncio.timeout(deadline):
                 return await self._follow(out, url)
         except TimeoutError as exc:
-            raise FetchError(f"{method} {url}: timeout after {self._total_timeout}s", url=url) from exc
+            raise FetchError(f"{method} {url}: timeout after {deadline}s", url=url) from exc
 
     async def get_json(
         self,
@@ -379,7 +386,12 @@ class SafeHttpClient:
                 location = resp.headers.get("Location")
                 if out.follow and resp.status in _REDIRECT_STATUSES and location:
                     return self._redirect_target(out.method, url, location)
-                data = b"" if out.method == "HEAD" else await self._read_capped(out.method, url_text, resp)
+                if out.method == "HEAD":
+                    data = b""
+                elif out.keep_body is not None:
+                    data = await resp.content.read(out.keep_body)  # the rest is never read
+                else:
+                    data = await self._read_capped(out.method, url_text, resp)
                 return HttpResponse(status=resp.status, headers=resp.headers, body=data, url=url_text)
         except UnsafeURLError as exc:
             if exc.url is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Awaitable, Callable
 
@@ -9,6 +10,11 @@ from federation.activities import draws as draws_activity
 from federation.activities import checkins as checkins_activity
 from federation.activities import polls_jobs
 from federation.activities import events_manage
+from federation.notifications import activities as notification_activities, mail as notification_mail
+from federation.group_insights import rollups as group_insights_rollups
+from federation import account_deletion
+from federation.metrics import record_job
+from federation.insights import jobs as insights_jobs
 from federation.schedule import claim_due, finish
 from models.queues import ScheduledJob
 
@@ -30,6 +36,12 @@ JOBS: dict[str, JobHandler] = {
     "poll.results": polls_jobs.send_results,  # batched Update{Question} with the counts
     "poll.close": polls_jobs.close_poll,  # the final counts when a poll ends
     "event.counts": events_manage.send_counts,  # batched Update{Event} with participantCount and seats left
+    insights_jobs.JOB_KIND: insights_jobs.rollup_job,  # daily page insights rollup (federation/insights/)
+    "event.reminder": notification_activities.send_reminders,  # the day before an event, to those registered
+    "notification.mail": notification_mail.send_one,  # one notification mailed at once
+    "notification.digest": notification_mail.send_digest,  # a person's daily digest
+    group_insights_rollups.JOB_KIND: group_insights_rollups.rollup_job,  # nightly group insights rollups
+    account_deletion.PURGE_JOB: account_deletion.purge_job,  # a deleted account's data, after the grace period
 }
 
 
@@ -40,15 +52,19 @@ async def run_due_jobs(ctx: "FederationContext", now: datetime | None = None, li
     moment = now or utcnow()
     jobs = await claim_due(moment, limit)
     for job in jobs:
+        started = time.perf_counter()
         handler = JOBS.get(job.kind)
         if handler is None:
             await finish(job, f"no handler for job kind {job.kind!r}", give_up=True)
+            record_job(ctx, job.key, "failed", started)
             continue
         try:
             await handler(ctx, job, moment)
         except Exception as exc:  # keep the job for a retry; never lose it
             log.exception("scheduled job %s failed", job.key)
             await finish(job, f"{type(exc).__name__}: {exc}", give_up=job.attempts + 1 >= MAX_JOB_ATTEMPTS)
+            record_job(ctx, job.key, "failed" if job.attempts + 1 >= MAX_JOB_ATTEMPTS else "retry", started)
             continue
         await finish(job)
+        record_job(ctx, job.key, "done", started)
     return len(jobs)

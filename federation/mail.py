@@ -6,6 +6,7 @@ says so (the caller tells the person plainly instead of promising a message).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -13,6 +14,8 @@ from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING, Mapping
 
 import aiosmtplib
+
+from federation.metrics import record_mail
 
 from models.mail import MAIL_FAILED, MAIL_PENDING, MAIL_SENT, OutboundMail
 
@@ -94,6 +97,7 @@ async def send_due_mail(ctx: "FederationContext", now: datetime | None = None) -
             attempts=mail.attempts + 1, next_attempt_at=now + timedelta(seconds=RETRY_AFTER[0]))
         if not claimed:
             continue
+        started = time.perf_counter()
         try:
             await _send(ctx.mail, mail)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
@@ -103,6 +107,8 @@ async def send_due_mail(ctx: "FederationContext", now: datetime | None = None) -
             await OutboundMail.filter(id=mail.id).update(
                 state=MAIL_FAILED if gave_up else MAIL_PENDING, last_error=str(exc)[:1000],
                 next_attempt_at=now + timedelta(seconds=RETRY_AFTER[min(attempt, len(RETRY_AFTER)) - 1]))
+            record_mail(ctx, mail.id, "failed" if gave_up else "retry", started)
             continue
         await OutboundMail.filter(id=mail.id).update(state=MAIL_SENT, sent_at=now, text="", html=None)
+        record_mail(ctx, mail.id, "sent", started)
     return len(due)

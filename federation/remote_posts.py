@@ -9,6 +9,7 @@ from federation.activities.answers_shape import question_created
 from federation.activities.polls_remote import store_remote_poll
 from federation.activities.events_remote import store_remote_event
 from federation.addressees import record_addressees
+from federation import notifications
 from federation.content import html_to_text, sanitize_html
 from federation.policy.screening import Adjustments
 from federation.protocol.objects import ObjectDoc
@@ -104,11 +105,13 @@ async def store_remote_post(
         post.group = post.audience_group = group
         post.visibility = fields["visibility"]
         await post.save(update_fields=["group_id", "audience_group_id", "visibility"])
+        await notifications.post_stored(post)  # admitted by a group: its replies and mentions now count
     if created:
         await record_addressees(post)
         await question_created(post, doc)  # Q&A: answerCount/acceptedAnswer (federation/activities)
         await store_remote_poll(post, doc)  # polls: a Question's options and counts (federation/activities)
         await store_remote_event(post, doc.raw)  # events: time, place, registration (federation/activities)
+        await notifications.post_stored(post)  # replies and mentions (federation/notifications)
     if created and parent is not None and parent.is_local:
         await Interaction.get_or_create(
             defaults={"kind": REPLY, "actor": author, "post": parent}, activity_uri=activity_id

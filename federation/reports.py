@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
-from federation import modlog, render
+from federation import modlog, notifications, render
 from federation.actions.statuses import ActionError
 from federation.groups.access import is_moderator
 from federation.outbox import publish
@@ -54,6 +54,7 @@ async def create_report(
             await publish(ctx.instance_actor, flag, to_followers=False, inboxes=[target.inbox])
             await Report.filter(id=report.id).update(forwarded=True)
             report.forwarded = True
+        await notifications.report_created(report)  # for the group's moderators, else the admins
     ctx.wake()
     return report
 

@@ -5,10 +5,14 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urldefrag
 
+from tortoise.expressions import Q
+
+from federation.community.remote_group_links import remember_links
 from federation.content import html_to_text, sanitize_html
 from federation.fetch import fetch_object, refuse_suspended
 from federation.http import FetchError
 from federation.keys import KEY_REFETCH_INTERVAL, CachedKey, key_of
+from federation.metrics import record_key_fetch
 from federation.protocol.actor import ActorDoc, parse_actor
 from federation.protocol.common import ProtocolError, host_of
 from models.actors import Actor
@@ -64,6 +68,7 @@ async def store_remote_actor(ctx: "FederationContext", doc: ActorDoc) -> Actor:
         if url and host_of(url) != host_of(doc.id):
             raise ProtocolError(f"actor {doc.id} lists an endpoint on another host: {url}")
     actor, _ = await Actor.update_or_create(defaults=actor_fields(doc), uri=doc.id)
+    await remember_links(actor, doc)  # a Moot group's parentGroup, subgroups and essentials (federation/community)
     key = key_of(actor)
     if key is not None:
         ctx.keys.put(key)
@@ -84,7 +89,7 @@ async def get_actor(ctx: "FederationContext", uri: str, *, refresh: bool = False
         return actor
     if ctx.urls.is_local(uri):
         raise ResolveError(f"no local actor {uri}")
-    return await fetch_actor(ctx, uri)
+    return await ctx.fetches.run(f"actor {uri}", lambda: fetch_actor(ctx, uri))
 
 
 def _is_stale(actor: Actor) -> bool:
@@ -92,7 +97,22 @@ def _is_stale(actor: Actor) -> bool:
 
 
 async def fetch_key_owner(ctx: "FederationContext", key_id: str) -> Actor:
-    """The actor that owns key_id, fetched from its origin; the actor must list that very key."""
+    """The actor that owns key_id, fetched from its origin; the actor must list that very key. Concurrent
+    callers for one key (a burst of first deliveries from one actor) share one fetch."""
+    return await ctx.fetches.run(f"key {key_id}", lambda: _counted_fetch_key_owner(ctx, key_id))
+
+
+async def _counted_fetch_key_owner(ctx: "FederationContext", key_id: str) -> Actor:
+    try:
+        actor = await _fetch_key_owner(ctx, key_id)
+    except Exception:
+        record_key_fetch(ctx, ok=False)
+        raise
+    record_key_fetch(ctx, ok=True)
+    return actor
+
+
+async def _fetch_key_owner(ctx: "FederationContext", key_id: str) -> Actor:
     doc = await fetch_object(ctx, key_id)
     owner = doc.get("owner")
     if "inbox" not in doc and isinstance(owner, str):
@@ -124,15 +144,25 @@ async def lookup_key(ctx: "FederationContext", key_id: str) -> CachedKey:
 
 
 async def refresh_key(ctx: "FederationContext", key: CachedKey) -> CachedKey | None:
-    """Refetch after a failed verification (the remote may have rotated its key), rate-limited per actor."""
+    """Refetch after a failed verification (the remote may have rotated its key), rate-limited per actor.
+
+    Race-free: requests failing at once in this process share one refresh, and the right to refetch is taken
+    by one conditional UPDATE, so another process failing at the same moment uses what this one fetched."""
+    return await ctx.fetches.run(f"refresh {key.key_id}", lambda: _refresh_key(ctx, key))
+
+
+async def _refresh_key(ctx: "FederationContext", key: CachedKey) -> CachedKey | None:
     now = datetime.now(timezone.utc)
     actor = await Actor.filter(uri=key.owner_uri).first()
     if actor is not None and actor.is_local:
         return None
-    if actor is not None and actor.key_refetched_at and now - actor.key_refetched_at < KEY_REFETCH_INTERVAL:
-        return None
     if actor is not None:
-        await Actor.filter(id=actor.id).update(key_refetched_at=now)
+        due = Q(key_refetched_at__isnull=True) | Q(key_refetched_at__lt=now - KEY_REFETCH_INTERVAL)
+        if not await Actor.filter(due, id=actor.id).update(key_refetched_at=now):
+            # Refetched a moment ago, here or by another process: that fetch's key, if it is a new one.
+            stored = await Actor.filter(id=actor.id).first()
+            newer = ctx.keys.get(key.key_id) or (key_of(stored) if stored is not None else None)
+            return newer if newer is not None and newer.pem != key.pem else None
     ctx.keys.forget(key.key_id)
     fresh = key_of(await fetch_key_owner(ctx, key.key_id))
     if fresh is not None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
-from federation import modlog, render
+from federation import modlog, notifications, render
 from federation.actions.statuses import ActionError
 from federation.groups import relay
 from federation.groups.access import is_moderator
@@ -70,6 +70,7 @@ async def approve(
             # A local member's post exists already; it only joins the group now.
             await Post.filter(id=local.id).update(group=group, audience_group=group)
             await relay.announce(ctx, group, activity)
+            await notifications.held_decided(held, approved=True)  # its replies and mentions count now
         else:
             await _process_again(activity)
         await modlog.record("held.approved", moderator=moderator, target=held.activity_uri, group=group,
@@ -98,6 +99,7 @@ async def reject(ctx: "FederationContext", moderator: Actor, held: HeldActivity,
             await publish(sender, answer, to_followers=False, inboxes=[author.inbox])
         await modlog.record("held.rejected", moderator=moderator, target=held.activity_uri, group=group,
                             reason=reason, public=False)
+        await notifications.held_decided(held, approved=False, reason=reason)  # a local author hears why
     ctx.wake()
 
 

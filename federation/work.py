@@ -8,6 +8,7 @@ from federation.delivery import deliver_due, expand_fanouts
 from federation.inbox.dispatch import process_inbox
 from federation.jobs import run_due_jobs
 from federation.mail import send_due_mail
+from federation.media_orphans import remove_orphaned_media
 from federation.review import expire_held
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ async def run_intake_queues_once(ctx: "FederationContext") -> int:
     if time.monotonic() - ctx.last_housekeeping >= HOUSEKEEPING_SECONDS:
         ctx.last_housekeeping = time.monotonic()
         await expire_held()
+        await remove_orphaned_media(ctx)  # uploads no post used, after a day
     return handled
 
 

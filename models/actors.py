@@ -52,6 +52,8 @@ class Actor(Model):
 
     class Meta:
         table = "actor"
+        # (type, manually_approves): the audience's "posts of public groups" subquery reads only the groups.
+        indexes = (("type", "manually_approves"),)
 
     @property
     def handle(self) -> str:
@@ -81,6 +83,13 @@ class LocalUser(Model):
     locale = fields.CharField(max_length=16, null=True)
     # An IANA time zone name ("Europe/Amsterdam") for the times on pages; null: the browser's, else UTC.
     time_zone = fields.CharField(max_length=64, null=True)
+    # Set at each sign-in with a password (admins see it).
+    last_sign_in_at = fields.DatetimeField(null=True)
+    # The server asks for a confirmed email and this one is not confirmed yet (a banner says so).
+    email_unconfirmed = fields.BooleanField(default=False)
+    # The person deleted the account: it cannot sign in, and its data goes at delete_after (an admin may cancel).
+    deletion_requested_at = fields.DatetimeField(null=True)
+    delete_after = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -116,6 +125,15 @@ class ApiToken(Model):
     label = fields.CharField(max_length=100, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
+    # OAuth grants (web/oauth/): space-separated scopes (null means every scope, as for `moot token create`),
+    # the app it was granted to and the person who granted it (who may have chosen a page they administer).
+    scopes = fields.CharField(max_length=500, null=True)
+    application: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.OAuthApplication", related_name="tokens", null=True, on_delete=fields.CASCADE
+    )
+    granted_by: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="granted_tokens", null=True, on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "api_token"

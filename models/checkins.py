@@ -42,7 +42,8 @@ class CheckinDay(Model):
     )
     day = fields.DateField()
     thread: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
-        "models.Post", related_name="checkin_day", null=True, on_delete=fields.SET_NULL
+        "models.Post", related_name="checkin_day", null=True, on_delete=fields.SET_NULL,
+        db_index=True,  # every reply asks whether its thread is a check-in day
     )
 
     class Meta:

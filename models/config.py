@@ -20,6 +20,14 @@ MODEL_MODULES = [
     "models.member_tags",
     "models.joining",
     "models.mail",
+    "models.client_state",
+    "models.group_insights",
+    "models.account_tokens",
+    "models.conversations",
+    "models.promotions",
+    "models.oauth",
+    "models.notifications",
+    "models.remote_groups",
 ]
 
 

@@ -71,7 +71,9 @@ class Post(Model):
     class Meta:
         table = "post"
         # in_reply_to_id: counting a post's replies (the API's replies_count) without reading every post.
-        indexes = (("author_id", "published"), ("group_id", "published"), ("in_reply_to_id", "published"))
+        # (author_id, deleted_at): an account's statuses_count from the index alone, not one page per post.
+        indexes = (("author_id", "published"), ("group_id", "published"), ("in_reply_to_id", "published"),
+                   ("author_id", "deleted_at"))
 
     @property
     def is_deleted(self) -> bool:
@@ -123,4 +125,4 @@ class Interaction(Model):
 
     class Meta:
         table = "interaction"
-        indexes = (("post_id", "kind"),)
+        indexes = (("post_id", "kind"), ("created_at",))  # insights roll up by time

@@ -4,7 +4,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from server import keys
-from server.lifecycle import database_ctx, federation_ctx, workers_ctx
+from server.health import setup_operations
+from server.lifecycle import database_ctx, federation_ctx, streaming_ctx, workers_ctx
 from server.settings import Settings
 from web.api.errors import json_errors
 from web.csrf import csrf_protect
@@ -31,6 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.TEMPLATES] = make_environment()
     app[keys.TRANSLATIONS] = load_catalogues()
     app[keys.SECURE_COOKIES] = settings.base_url.startswith("https://")
-    app.cleanup_ctx.extend([database_ctx, federation_ctx, workers_ctx])
+    app.cleanup_ctx.extend([database_ctx, federation_ctx, streaming_ctx, workers_ctx])
+    setup_operations(app)  # /healthz, /readyz, /metrics and the request log (server/health.py)
     setup_routes(app)
     return app

@@ -15,17 +15,32 @@ from models.actors import Actor, LocalUser
 from server.app import create_app
 from server.session import federation_session
 from server.cli_admin import AdminCommandError, add_admin_commands
+from server.cli_accounts import AccountCommandError, add_account_commands
 from server.cli_groups import GroupCommandError, add_group_commands
 from server.cli_members import MembersCommandError, add_members_commands
+from server.cli_backup import BackupError, add_backup_commands
+from server.cli_queue import QueueCommandError, add_queue_commands
+from server.logging_setup import configure_logging
+from server.health import serve_worker_endpoints
+from tortoise.context import require_context
+from server.cli_joining import add_joining_commands
 from server.database import SchemaError, activate, apply_migrations, open_migrated_database
 from server.settings import Settings, SettingsError, load_settings
 from server.version import VERSION
+from server.serve_processes import start_serve_processes, stop_serve_processes
 from server.worker import run_worker
 from web.passwords import hash_password
 
 
 class CommandError(Exception):
     """A command cannot do what was asked; printed without a traceback."""
+
+
+def _process_count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 64, got {value}")
+    return value
 
 
 async def _admin_hint(settings: Settings) -> None:
@@ -41,18 +56,34 @@ async def _admin_hint(settings: Settings) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    if args.processes > 1 and settings.database_url.startswith("sqlite"):
+        raise CommandError("SQLite is a one-process engine: --processes needs PostgreSQL (MOOT_DATABASE_URL="
+                           "postgres://...). One process serves a SQLite instance well; see README, Operating Moot.")
     if args.migrate:
         asyncio.run(apply_migrations(settings.database_url))
     asyncio.run(_admin_hint(settings))
-    print(f"Moot {VERSION} serving {settings.base_url} on http://{settings.listen} (Ctrl+C stops)")
-    web.run_app(create_app(settings), host=settings.listen_host, port=settings.listen_port, print=None)
+    extra = f", {args.processes} processes" if args.processes > 1 else ""
+    print(f"Moot {VERSION} serving {settings.base_url} on http://{settings.listen}{extra} (Ctrl+C stops)")
+    children = start_serve_processes(settings, args.processes - 1)
+    try:
+        web.run_app(create_app(settings), host=settings.listen_host, port=settings.listen_port, print=None,
+                    reuse_port=args.processes > 1)
+    finally:
+        stop_serve_processes(children)
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     async def run() -> None:
         async with federation_session(settings) as fed:
-            print("worker running; Ctrl+C stops")
-            await run_worker(fed, asyncio.Event())
+            # --listen: /healthz, /readyz and /metrics of this worker (server/health.py).
+            runner = await serve_worker_endpoints(fed, settings, require_context(), args.listen) \
+                if args.listen else None
+            print("worker running; Ctrl+C stops" + (f" (health and metrics on http://{args.listen})" if runner else ""))
+            try:
+                await run_worker(fed, asyncio.Event())
+            finally:
+                if runner is not None:
+                    await runner.cleanup()
 
     try:
         asyncio.run(run())
@@ -149,9 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the web server (and the workers, unless MOOT_RUN_WORKERS=0)")
     serve.add_argument("--no-migrate", dest="migrate", action="store_false", help="do not apply migrations first")
+    serve.add_argument("--processes", type=_process_count, default=1, metavar="N",
+                       help="serve from N processes sharing the port (SO_REUSEPORT; PostgreSQL only). Only the "
+                            "first runs the queue workers; add `moot worker` processes for more")
     serve.set_defaults(handler=cmd_serve)
 
     worker = commands.add_parser("worker", help="run only the queue workers (for extra processes on PostgreSQL)")
+    worker.add_argument("--listen", metavar="HOST:PORT",
+                        help="also answer /healthz, /readyz and /metrics (MOOT_METRICS_TOKEN) on this address")
     worker.set_defaults(handler=cmd_worker)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
@@ -165,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     user_create.add_argument("--display-name", help="the name shown on the profile")
     user_create.set_defaults(handler=cmd_user_create)
+    add_account_commands(user)  # user password, user delete (server/cli_accounts.py)
 
     page = commands.add_parser("page", help="manage pages (Service actors)").add_subparsers(
         dest="page_command", required=True, metavar="ACTION")
@@ -180,9 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
                              help="follow requests wait for approval")
     page_create.set_defaults(handler=cmd_page_create)
 
-    add_group_commands(commands)
+    add_joining_commands(add_group_commands(commands))  # join settings, invitations, tags
     add_members_commands(commands)
     add_admin_commands(commands)
+    add_queue_commands(commands)  # moot queue stats|retry|discard
+    add_backup_commands(commands)  # moot backup DEST
 
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
         dest="token_command", required=True, metavar="ACTION")
@@ -201,9 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("tortoise").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        configure_logging(settings.log_format, settings.log_level, verbose=args.verbose)  # MOOT_LOG_FORMAT/LEVEL
         args.handler(settings, args)
-    except (SettingsError, SchemaError, CommandError, GroupCommandError, AdminCommandError,
-            MembersCommandError) as exc:
+    except (SettingsError, SchemaError, CommandError, AccountCommandError, GroupCommandError, AdminCommandError,
+            MembersCommandError, QueueCommandError, BackupError) as exc:
         print(f"moot: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -84,7 +84,7 @@ def cmd_decide(settings: Settings, args: argparse.Namespace) -> None:
     print(f"{'Approved' if args.approve else 'Rejected'} {uri}; the answer is delivered by the workers.")
 
 
-def add_group_commands(commands: Any) -> None:
+def add_group_commands(commands: Any) -> Any:
     group = commands.add_parser("group", help="manage groups").add_subparsers(
         dest="group_command", required=True, metavar="ACTION")
     create = group.add_parser("create", help="create a group owned by a local user")
@@ -108,3 +108,4 @@ def add_group_commands(commands: Any) -> None:
         decide.add_argument("name", help="the group name")
         decide.add_argument("account", help="who asked: name@host, a local name, or the actor URI")
         decide.set_defaults(handler=cmd_decide, approve=approve)
+    return group  # the `group` actions, for more (server/cli_joining.py)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import AsyncIterator
 
 from aiohttp import web
@@ -12,12 +13,17 @@ from federation.http import SafeHttpClient
 from federation.inbox.intake import InboxWriter
 from federation.keys import KeyStore
 from federation.mail import MailSettings
+from federation.metrics import Metrics
 from federation.local_actors import ensure_instance_actor
 from server import keys
 from server.database import activate, open_database
 from server.settings import Settings
 from server.version import VERSION
+from server.streaming_listener import StreamListener
 from server.worker import run_worker
+from web.streaming.routes import HUB, new_hub
+
+LISTENING_POLL_SECONDS = 2.0
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -42,6 +48,8 @@ def build_federation(settings: Settings, http: SafeHttpClient) -> FederationCont
         delivery_concurrency=settings.delivery_concurrency,
         inbox_limits=inbox_limits(settings.inbox_rate_per_actor, settings.inbox_rate_per_domain),
         mail=mail_settings(settings),
+        metrics=Metrics(),
+        media_dir=Path(settings.data_dir) / "media",
     )
 
 
@@ -66,9 +74,28 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
     await http.start()
     fed = build_federation(settings, http)
     fed.instance_actor = await ensure_instance_actor(fed)
+    fed.translations = app[keys.TRANSLATIONS]  # the mail's language (federation/notifications/mail.py)
     app[keys.FEDERATION] = fed
     yield
     await http.close()
+
+
+async def streaming_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The streaming hub of this process; on PostgreSQL it also listens for rows other processes commit."""
+    settings = app[keys.SETTINGS]
+    listening = not settings.database_url.startswith("sqlite")
+    hub = new_hub()
+    if listening:
+        hub.poll_seconds = LISTENING_POLL_SECONDS  # NOTIFY wakes it; the poll is only the safety net
+    app[HUB] = hub
+    await hub.start()
+    listener = StreamListener(settings.database_url, hub.wake) if listening else None
+    if listener is not None:
+        listener.start()
+    yield
+    if listener is not None:
+        await listener.stop()
+    await hub.stop()
 
 
 async def workers_ctx(app: web.Application) -> AsyncIterator[None]:

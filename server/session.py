@@ -9,6 +9,7 @@ from federation.local_actors import ensure_instance_actor
 from server.database import activate, open_migrated_database
 from server.lifecycle import build_federation, new_http_client
 from server.settings import Settings
+from web.i18n import load_catalogues
 
 
 @asynccontextmanager
@@ -24,6 +25,7 @@ async def federation_session(settings: Settings) -> AsyncIterator[FederationCont
     try:
         fed = build_federation(settings, http)
         fed.instance_actor = await ensure_instance_actor(fed)
+        fed.translations = load_catalogues()  # the language of notification mail
         yield fed
     finally:
         await http.close()

@@ -43,6 +43,10 @@ class Settings:
     smtp_password: str | None = None
     smtp_from: str | None = None  # default: "<instance name> <noreply@<host>>"
     smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none (a relay on loopback)
+    # GET /metrics answers only with this token (Bearer or ?token=); without one, /metrics is 404.
+    metrics_token: str | None = None
+    log_format: str = "text"  # text or json (one object a line)
+    log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,6 +85,9 @@ _ENV_NAMES = {
     "smtp_password": "MOOT_SMTP_PASSWORD",
     "smtp_from": "MOOT_SMTP_FROM",
     "smtp_security": "MOOT_SMTP_SECURITY",
+    "metrics_token": "MOOT_METRICS_TOKEN",
+    "log_format": "MOOT_LOG_FORMAT",
+    "log_level": "MOOT_LOG_LEVEL",
 }
 
 
@@ -176,7 +183,18 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         smtp_password=_optional_text(raw.get("smtp_password")),
         smtp_from=_optional_text(raw.get("smtp_from")),
         smtp_security=_parse_smtp_security(raw.get("smtp_security", "starttls")),
+        metrics_token=_optional_text(raw.get("metrics_token")),
+        log_format=_parse_choice("MOOT_LOG_FORMAT", raw.get("log_format", "text"), ("text", "json")),
+        log_level=_parse_choice("MOOT_LOG_LEVEL", raw.get("log_level", "INFO"),
+                                ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")).upper(),
     )
+
+
+def _parse_choice(name: str, raw: Any, choices: tuple[str, ...]) -> str:
+    value = str(raw).strip()
+    if value.lower() not in {choice.lower() for choice in choices}:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value.lower() if choices[0].islower() else value.upper()
 
 
 def _optional_text(raw: Any) -> str | None:

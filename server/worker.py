@@ -7,6 +7,7 @@ import logging
 
 from federation.context import FederationContext
 from federation.delivery import delivery_loop
+from federation.metrics import heartbeat
 from federation.work import run_intake_queues_once
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ async def run_worker(fed: FederationContext, stop: asyncio.Event) -> None:
 
 async def _intake_loop(fed: FederationContext, stop: asyncio.Event) -> None:
     while not stop.is_set():
+        heartbeat(fed)  # /readyz: the worker is alive
         # Cleared before the pass, so a wake-up that comes during the pass is not lost.
         fed.work_available.clear()
         try:

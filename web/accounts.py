@@ -148,7 +148,7 @@ async def decide_registration(
 async def authenticate(name: str, password: str) -> Actor | None:
     """The account for a name and password, or None (the same answer whatever was wrong)."""
     account = await LocalUser.filter(actor__local_name=name.strip().lower()).prefetch_related("actor").first()
-    if account is None or account.suspended_at is not None:
+    if account is None or account.suspended_at is not None or account.deletion_requested_at is not None:
         waste_time_like_a_check(password)  # the same work either way, so timing tells nothing
         return None
     return account.actor if check_password(account.password_hash, password) else None

@@ -14,10 +14,12 @@ from models.posts import Post
 from models.queues import OutboundActivity
 from web import app_keys as keys
 from web import collections
+from web.account_gone import gone_actor_response
 from web import request_keys as rk
 from web.negotiation import activity_response, page_number, wants_activity_json
 from web.pages.community_groups import group_page
 from web.pages.community_profiles import profile_page
+from web.pages.remote_profiles import remote_profile_page
 from web.pages.subgroups import subgroups_page
 from web.templating import render_page
 
@@ -50,6 +52,9 @@ async def _fetcher(request: web.Request) -> Actor | None:
 
 
 async def actor_document(request: web.Request) -> web.StreamResponse:
+    if request.match_info["kind"] == "users" and (
+            gone := await gone_actor_response(request, request.match_info["name"])) is not None:
+        return gone  # a deleted account (web/account_gone.py)
     actor = await _local_actor(request)
     if wants_activity_json(request):
         return activity_response(render.render_actor(actor, request.app[keys.FEDERATION].urls,
@@ -60,7 +65,11 @@ async def actor_document(request: web.Request) -> web.StreamResponse:
 
 
 async def profile(request: web.Request) -> web.StreamResponse:
+    if "@" in request.match_info["name"]:  # /@name@host: someone on another server (web/pages/remote_profiles.py)
+        return await remote_profile_page(request, request.match_info["name"])
     actor = await Actor.filter(local_name=request.match_info["name"], is_local=True, deleted_at=None).first()
+    if actor is None and (gone := await gone_actor_response(request, request.match_info["name"])) is not None:
+        return gone  # a deleted account (web/account_gone.py)
     if actor is None or actor.type == APPLICATION:
         raise web.HTTPNotFound(text="no such profile")
     if wants_activity_json(request):

@@ -15,7 +15,8 @@ CSRF_COOKIE = "moot_csrf"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # The API uses bearer tokens and the inboxes HTTP signatures: no cookies, so no CSRF.
-EXEMPT_PREFIXES = ("/api/", "/inbox", "/actor/inbox")
+EXEMPT_PREFIXES = ("/api/", "/inbox", "/actor/inbox", "/oauth/token", "/oauth/revoke",  # OAuth: client secrets
+                   "/unsubscribe/")  # RFC 8058 one-click from a mail program: the token in the path decides
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

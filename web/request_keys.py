@@ -16,3 +16,5 @@ CSRF_NEW = web.RequestKey("csrf_new", bool)
 LOCALE = web.RequestKey("locale", str)
 # True when the signed-in user is an admin or moderates a group: the nav then links to /moderation.
 MODERATES = web.RequestKey("moderates", bool)
+# The signed-in person's unread notifications (and their pages'), for the bell in the nav.
+UNREAD_NOTIFICATIONS = web.RequestKey("unread_notifications", int)

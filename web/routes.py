@@ -14,8 +14,16 @@ from web.api import answers as answers_api, checkins as checkins_api, draws as d
 from web.api import polls as polls_api
 from web.api import members as members_api
 from web.api import joining as joining_api
+from web.api import group_insights as group_insights_api
 from web.api import essentials as essentials_api
 from web.api import subgroups as subgroups_api
+from web.api import promotions as promotions_api
+from web.api import notifications as notifications_api
+from web.api import instance as instance_api, scopes as api_scopes
+from web import oauth
+from web.api.errors import json_errors
+from web.api import account_reads, client_basics, status_reads, timelines as timelines_api
+from web.streaming import routes as streaming
 
 KIND = "{kind:users|pages|groups}"
 
@@ -44,6 +52,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/posts/{post_id}", activitypub.post_object, name="post")
     r.add_get("/activities/{activity_id}", activitypub.activity_object, name="activity")
 
+    # Before /api/v1/accounts/{account_id}: relationships, lookup and update_credentials are not account ids.
+    account_reads.setup(app)
     r.add_get("/api/v1/accounts/verify_credentials", accounts.verify_credentials, name="api_verify_credentials")
     r.add_get("/api/v1/accounts/{account_id}", accounts.show, name="api_account")
     r.add_post("/api/v1/accounts/{account_id}/follow", accounts.follow, name="api_follow")
@@ -60,6 +70,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/follow_requests/{account_id}/authorize", follow_requests.authorize, name="api_follow_authorize")
     r.add_post("/api/v1/follow_requests/{account_id}/reject", follow_requests.reject, name="api_follow_reject")
     r.add_get("/api/v2/search", search.search, name="api_search")
+    for client_api in (timelines_api, status_reads, client_basics, streaming):  # what Mastodon apps call every day
+        client_api.setup(app)
     setup_group_routes(app)
     setup_moderation_routes(app)
     for activity_api in (polls_api, events_api, answers_api, checkins_api, draws_api):
@@ -68,6 +80,14 @@ def setup_routes(app: web.Application) -> None:
     subgroups_api.setup(app)
     members_api.setup(app)
     joining_api.setup(app)
+    notifications_api.setup(app)
+    oauth.setup(app)
+    instance_api.setup(app)
+    # Scopes are checked (and CORS answered) around the JSON errors, for every API route.
+    position = app.middlewares.index(json_errors) if json_errors in app.middlewares else len(app.middlewares)
+    app.middlewares.insert(position, api_scopes.enforce_scopes)
+    group_insights_api.setup(app)
+    promotions_api.setup(app)
     setup_pages(app)
     static_assets.setup(app)
     template_helpers.register(app[keys.TEMPLATES], app[keys.TEMPLATES].globals["asset"])

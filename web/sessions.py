@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
+from federation.notifications.core import unread_count
 from models.accounts import WebSession
 from models.actors import Actor, LocalUser
 from models.groups import GroupRole
@@ -62,6 +63,7 @@ async def load_session(request: web.Request, handler: Handler) -> web.StreamResp
                 request[rk.USER], request[rk.SESSION], request[rk.ACCOUNT] = session.user, session, account
                 request[rk.MODERATES] = account.is_admin or await GroupRole.filter(
                     actor_id=session.user_id, group__is_local=True, group__deleted_at=None).exists()
+                request[rk.UNREAD_NOTIFICATIONS] = await unread_count(session.user, with_pages=True)
                 if session.last_seen_at is None or now - session.last_seen_at > TOUCH_INTERVAL:
                     await WebSession.filter(id=session.id).update(last_seen_at=now)
     return await handler(request)

@@ -68,6 +68,7 @@ def render_page(request: web.Request, template: str, status: int = 200, **contex
         user=request.get(rk.USER),
         account=request.get(rk.ACCOUNT),
         moderates=request.get(rk.MODERATES, False),
+        unread_notifications=request.get(rk.UNREAD_NOTIFICATIONS, 0),
         csrf_field=CSRF_FIELD,
         csrf_token=token_for(request),
         locale=locale,

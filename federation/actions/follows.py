@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
-from federation import render
+from federation import notifications, render
 from federation.community import joining_dm
 from federation.community.subgroups_access import missing_parent_membership, refusal_text
 from federation.groups.access import active_ban
 from federation.outbox import publish
 from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
-from models.insights import FOLLOWED, UNFOLLOWED, FollowEvent
+from federation.insights.events import record_follow_gained, record_follow_lost
+from models.insights import LOST_REMOVED, LOST_UNDO
 
 if TYPE_CHECKING:
     from federation.context import FederationContext
@@ -37,7 +38,7 @@ async def receive_follow(
             # The Reject ends any membership on the follower's side (Mastodon drops the follow), so end ours too.
             existing = await Follow.filter(follower=follower, target=target).first()
             if existing is not None:
-                await end_follow(existing)
+                await end_follow(existing, LOST_REMOVED)
             await _send_reject(ctx, target, follower, _follow_object(follow_uri, follower, target, activity_type),
                                summary=refusal_text(needed_parent) if needed_parent is not None else None)
         ctx.wake()
@@ -56,6 +57,7 @@ async def receive_follow(
             await _accept(ctx, follow, follower, target)
         else:  # a group that approves by hand asks its join questions by direct message
             await joining_dm.ask_questions(ctx, follow, follower, target)
+        await notifications.follow_received(follow, follower, target)  # a follow, a request, a join request
     ctx.wake()
     return follow
 
@@ -82,7 +84,7 @@ async def _accept(ctx: "FederationContext", follow: Follow, follower: Actor, tar
         now = datetime.now(timezone.utc)
         await Follow.filter(id=follow.id).update(state=ACCEPTED, accepted_at=now)
         follow.state = ACCEPTED
-        await FollowEvent.create(target=target, follower_uri=follower.uri, kind=FOLLOWED)
+        await record_follow_gained(target, follower)
         await joining_dm.on_member_accepted(ctx, follower, target)  # the group's welcome
     if follower.is_local:
         return
@@ -97,17 +99,17 @@ async def reject_follow(ctx: "FederationContext", follow: Follow) -> None:
     """Refuse a pending request, or remove an accepted follower (Mastodon then drops the follow)."""
     await follow.fetch_related("follower", "target")
     async with in_transaction():
-        await end_follow(follow)
+        await end_follow(follow, LOST_REMOVED)
         follow_object = _follow_object(follow.activity_uri or "", follow.follower, follow.target, follow.activity_type)
         await _send_reject(ctx, follow.target, follow.follower, follow_object)
     ctx.wake()
 
 
-async def end_follow(follow: Follow) -> None:
-    """Remove a follow (Undo, Reject or removal), recording the loss of an accepted follower."""
+async def end_follow(follow: Follow, reason: str = LOST_UNDO) -> None:
+    """Remove a follow (Undo, Reject or removal), recording the loss of an accepted follower and why."""
     await follow.fetch_related("follower")
     if follow.state == ACCEPTED:
-        await FollowEvent.create(target_id=follow.target_id, follower_uri=follow.follower.uri, kind=UNFOLLOWED)
+        await record_follow_lost(follow.target_id, follow.follower, reason)
     await Follow.filter(id=follow.id).delete()
 
 

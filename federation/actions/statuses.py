@@ -14,6 +14,7 @@ from federation.activities.polls import create_poll, poll_problem
 from federation.post_documents import post_document
 from federation.content import find_hashtags, find_mentions, render_text
 from federation.groups import relay
+from federation import notifications
 from federation.groups.intake import decide
 from federation.policy.screening import keep_for_review
 from federation.outbox import publish
@@ -250,6 +251,7 @@ async def create_status(ctx: "FederationContext", actor: Actor, data: StatusInpu
             await Interaction.create(kind=REPLY, actor=actor, post=parent, activity_uri=post.uri)
         if parent is not None and admitted:  # a reply to a check-in day's thread is a check-in
             await record_checkin_reply(post, actor, group)
+        await notifications.post_stored(post)  # replies and mentions (federation/notifications)
     ctx.wake()
     return post
 
@@ -336,6 +338,7 @@ async def like(ctx: "FederationContext", actor: Actor, post: Post) -> None:
     activity = render.activity(like_uri, "Like", actor.uri, post.uri, audience=group.uri if group else None)
     async with in_transaction():
         await Interaction.create(kind=LIKE, actor=actor, post=post, activity_uri=like_uri)
+        await notifications.interaction("favourite", actor, post, like_uri)
         if inboxes:
             await publish(actor, activity, to_followers=False, inboxes=inboxes)
         if group is not None and group.is_local:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
-from federation import render
+from federation import notifications, render
 from federation.actions.statuses import MAX_STATUS_LENGTH, ActionError, StatusInput, render_status_text, create_status
 from federation.activities.events import EVENT_CONTEXT, EVENT_TYPE, may_organise, zone_named
 from federation.activities.events_registration import ACTIVE, promote
@@ -191,6 +191,7 @@ async def edit_event(ctx: "FederationContext", editor: Actor, post: Post, data: 
         event = await Event.get(id=event.id)
         await promote(ctx, post, event)
         await publish_update(ctx, post, author)
+        await notifications.event_changed(post, editor)  # the people registered, and the reminder's time
     ctx.wake()
     return post
 
@@ -202,6 +203,7 @@ async def cancel_event(ctx: "FederationContext", editor: Actor, post: Post, reas
     async with in_transaction():
         await Event.filter(id=event.id).update(status=CANCELLED, cancel_reason=reason.strip()[:MAX_REASON] or None)
         await publish_update(ctx, post, author)
+        await notifications.event_cancelled(post, editor, reason.strip()[:MAX_REASON])
     ctx.wake()
     return await Event.get(id=event.id)
 
@@ -229,8 +231,11 @@ async def publish_update(ctx: "FederationContext", post: Post, author: Actor) ->
     activity = render.activity(ctx.urls.new_activity(), "Update", author.uri, doc, to=post.to, cc=post.cc,
                                audience=group.uri if group else None)
     activity["@context"] = EVENT_CONTEXT
-    inboxes = list(await EventParticipant.filter(event__post_id=post.id, state__in=ACTIVE, actor__is_local=False)
-                   .values_list("actor__inbox", flat=True))
+    # Each participant's server once: its shared inbox when it has one (a thousand participants on one server
+    # are one delivery), as for followers.
+    rows = await EventParticipant.filter(event__post_id=post.id, state__in=ACTIVE, actor__is_local=False
+                                         ).values_list("actor__shared_inbox", "actor__inbox")
+    inboxes = list(dict.fromkeys(shared or personal for shared, personal in rows))
     if group is not None and not group.is_local:
         inboxes.append(group.inbox)
     relayed = group is not None and group.is_local

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
-from federation import render
+from federation import notifications, render
 from federation.actions.statuses import ActionError
 from federation.activities.events import (
     COUNTS_JOB, COUNTS_WINDOW, EVENT_CONTEXT, JOIN_EXTERNAL, is_over, may_organise, seat_free,
@@ -79,6 +79,7 @@ async def schedule_counts(event: Event) -> None:
     """One Update{Event} with the new counts a little later, however many registrations come meanwhile."""
     await schedule(COUNTS_JOB, f"event-counts:{event.id}", _now() + COUNTS_WINDOW, {"event_id": event.id},
                    keep_earlier=True)
+    await notifications.schedule_reminder(event)  # the reminder the day before, for those registered
 
 
 async def _locked(event: Event) -> Event:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
-from federation import render
+from federation import notifications, render
 from federation.activities.polls import (
     CLOSE_JOB, close_key, is_closed, results_key, results_sent, shows_counts, tally,
 )
@@ -61,6 +61,7 @@ async def close_poll(ctx: "FederationContext", job: ScheduledJob, now: datetime)
     poll.closed_at = now
     await _publish_counts(ctx, poll, now)
     await unschedule(results_key(poll.id))
+    await notifications.poll_ended(poll)  # its author and local voters
 
 
 async def _publish_counts(ctx: "FederationContext", poll: Poll, now: datetime) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from tortoise.transactions import in_transaction
 
-from federation import actions
+from federation import actions, modlog
 from federation.actions.statuses import ActionError
 from federation.community.joining_dm import asks_questions, settings_of
 from federation.community.subgroups_access import missing_parent_membership
@@ -78,15 +78,17 @@ def clean_questions(raw: Sequence[object]) -> list[str]:
 
 
 async def save_settings(
-    moderator: Actor, group: Actor, *, questions: Sequence[object] | None = None, require_rules: bool | None = None,
+    moderator: Actor | None, group: Actor, *, questions: Sequence[object] | None = None, require_rules: bool | None = None,
     welcome: str | None = None,
 ) -> JoinSettings:
-    """Change what the group asks and its welcome (None keeps a value). Only its moderators."""
-    if not group.is_local or not await is_moderator(group, moderator):
+    """Change what the group asks and its welcome (None keeps a value). Only its moderators (moderator None:
+    the command line, acting for the instance)."""
+    if not group.is_local or (moderator is not None and not await is_moderator(group, moderator)):
         raise ActionError("only the group's moderators can change how people join", status=403)
     if welcome is not None and len(welcome.strip()) > MAX_WELCOME:
         raise JoinRefused(f"The welcome message is too long: at most {MAX_WELCOME} characters.", status=422)
     settings = await settings_of(group) or JoinSettings(group_id=group.id)
+    before = (list(settings.questions or []), settings.require_rules, settings.welcome)
     if questions is not None:
         settings.questions = clean_questions(questions)
     if require_rules is not None:
@@ -94,6 +96,12 @@ async def save_settings(
     if welcome is not None:
         settings.welcome = welcome.strip()
     await settings.save()
+    changed = [name for name, old, new in zip(("questions", "rules", "welcome"), before,
+                                               (list(settings.questions), settings.require_rules, settings.welcome))
+               if old != new]
+    if changed:  # the moderation log names what changed (web/modlog_text/community.py)
+        await modlog.record("joining.settings", moderator=moderator, target=",".join(changed), group=group,
+                            require_rules=settings.require_rules, questions=len(settings.questions))
     return settings
 
 
@@ -193,9 +201,9 @@ def answer_json(answer: JoinAnswer | None) -> dict[str, object] | None:
 
 
 async def create_invite(
-    moderator: Actor, group: Actor, *, expires_at: datetime | None, max_uses: int | None,
+    moderator: Actor | None, group: Actor, *, expires_at: datetime | None, max_uses: int | None,
 ) -> GroupInvite:
-    if not group.is_local or not await is_moderator(group, moderator):
+    if not group.is_local or (moderator is not None and not await is_moderator(group, moderator)):
         raise ActionError("only the group's moderators invite people", status=403)
     if max_uses is not None and not 1 <= max_uses <= MAX_INVITE_USES:
         raise JoinRefused(f"The number of uses must be between 1 and {MAX_INVITE_USES}.", status=422)
@@ -203,6 +211,8 @@ async def create_invite(
         raise JoinRefused("The expiry must be in the future.", status=422)
     invite = await GroupInvite.create(group_id=group.id, code=secrets.token_urlsafe(12), created_by=moderator,
                                       expires_at=expires_at, max_uses=max_uses)
+    await modlog.record("group_invite.created", moderator=moderator, target=f"invite {invite.id}", group=group,
+                        expires_at=expires_at.isoformat() if expires_at else None, max_uses=max_uses)
     return invite
 
 
@@ -210,8 +220,8 @@ async def list_invites(group: Actor) -> list[GroupInvite]:
     return list(await GroupInvite.filter(group_id=group.id).order_by("-id").limit(100).prefetch_related("created_by"))
 
 
-async def revoke_invite(moderator: Actor, group: Actor, invite_id: int) -> GroupInvite:
-    if not group.is_local or not await is_moderator(group, moderator):
+async def revoke_invite(moderator: Actor | None, group: Actor, invite_id: int) -> GroupInvite:
+    if not group.is_local or (moderator is not None and not await is_moderator(group, moderator)):
         raise ActionError("only the group's moderators withdraw invitations", status=403)
     invite = await GroupInvite.filter(id=invite_id, group_id=group.id).first()
     if invite is None:
@@ -219,6 +229,7 @@ async def revoke_invite(moderator: Actor, group: Actor, invite_id: int) -> Group
     if invite.revoked_at is None:
         invite.revoked_at = datetime.now(timezone.utc)
         await GroupInvite.filter(id=invite.id).update(revoked_at=invite.revoked_at)
+        await modlog.record("group_invite.revoked", moderator=moderator, target=f"invite {invite.id}", group=group)
     return invite
 
 

@@ -14,6 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
+from federation import modlog
 from federation.actions.statuses import ActionError
 from federation.groups.access import is_moderator
 from models.actors import Actor
@@ -164,9 +165,25 @@ async def define_tag(moderator: Actor | None, group: Actor, raw_name: object) ->
     if await MemberTag.filter(group=group).count() >= MAX_TAGS_PER_GROUP:
         raise ActionError("a group has at most 50 tags", status=422)  # MAX_TAGS_PER_GROUP
     try:
-        return await MemberTag.create(group=group, name=name)
+        tag = await MemberTag.create(group=group, name=name)
     except IntegrityError:
         raise ActionError("the group already has a tag by that name", status=409) from None
+    await modlog.record("member_tag.defined", moderator=moderator, target=name, group=group)
+    return tag
+
+
+async def rename_tag(moderator: Actor | None, group: Actor, tag_ref: object, raw_name: object) -> MemberTag:
+    await _require_moderator(group, moderator)
+    tag = await group_tag(group, tag_ref)
+    name = clean_tag_name(raw_name)
+    if name == tag.name:
+        return tag
+    if await MemberTag.filter(group=group, name__iexact=name).exclude(id=tag.id).exists():
+        raise ActionError("the group already has a tag by that name", status=409)
+    old_name, tag.name = tag.name, name
+    await MemberTag.filter(id=tag.id).update(name=name)
+    await modlog.record("member_tag.renamed", moderator=moderator, target=name, group=group, old_name=old_name)
+    return tag
 
 
 async def group_tag(group: Actor, tag_ref: object) -> MemberTag:
@@ -183,6 +200,7 @@ async def delete_tag(moderator: Actor | None, group: Actor, tag_ref: object) -> 
     await _require_moderator(group, moderator)
     tag = await group_tag(group, tag_ref)
     await tag.delete()
+    await modlog.record("member_tag.deleted", moderator=moderator, target=tag.name, group=group)
 
 
 async def _require_in_group(group: Actor, target: Actor) -> None:
@@ -195,14 +213,17 @@ async def assign_tag(moderator: Actor | None, group: Actor, target: Actor, tag_r
     await _require_moderator(group, moderator)
     tag = await group_tag(group, tag_ref)
     await _require_in_group(group, target)
-    await MemberTagging.get_or_create(tag=tag, actor=target, defaults={"group": group})
+    _, created = await MemberTagging.get_or_create(tag=tag, actor=target, defaults={"group": group})
+    if created:
+        await modlog.record("member_tag.given", moderator=moderator, target=target.uri, group=group, tag=tag.name)
     return tag
 
 
 async def unassign_tag(moderator: Actor | None, group: Actor, target: Actor, tag_ref: object) -> None:
     await _require_moderator(group, moderator)
     tag = await group_tag(group, tag_ref)
-    await MemberTagging.filter(tag=tag, actor=target).delete()
+    if await MemberTagging.filter(tag=tag, actor=target).delete():
+        await modlog.record("member_tag.taken", moderator=moderator, target=target.uri, group=group, tag=tag.name)
 
 
 async def defined_tags(group: Actor) -> list[MemberTag]:

@@ -21,6 +21,7 @@ MAX_LIMIT = 40
 # common word wants recent posts anyway. Placed before the audience filter, so it can only hide, never leak.
 RANK_WINDOW = 1000
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WORD_RUN = re.compile(r"\w+( \w+)*", re.UNICODE)
 
 # The stored tsvector column 0009_search.py adds on PostgreSQL (title words weigh A, text words B).
 PG_VECTOR = "\"post\".\"search_vector\""
@@ -34,7 +35,8 @@ class PostHits:
 
 def query_terms(text: str) -> list[str]:
     """The words of a search, lower-cased, each once, at most MAX_TERMS (punctuation is not searchable)."""
-    words = _WORD.findall(text[:MAX_QUERY_LENGTH].casefold())
+    # lower(), not casefold(): the indexes lower-case ("straße" stays "straße"; casefold would make "strasse").
+    words = _WORD.findall(text[:MAX_QUERY_LENGTH].lower())
     return list(dict.fromkeys(w for w in words if w != "_"))[:MAX_TERMS]
 
 
@@ -55,9 +57,11 @@ def _audience_clause(viewer: Viewer) -> tuple[str, list]:
     return clause, list(params)
 
 
-def _renumber(clause: str, shift: int) -> str:
-    """PostgreSQL placeholders $1..$n moved to $(1+shift)..$(n+shift)."""
-    return re.sub(r"\$(\d+)", lambda m: f"${int(m[1]) + shift}", clause)
+def _sql_literal(text: str) -> str:
+    """A PostgreSQL string literal of words (standard_conforming_strings is on: only quotes need doubling)."""
+    if not _WORD_RUN.fullmatch(text):
+        raise ValueError("only words may be inlined into the search query")
+    return "'" + text.replace("'", "''") + "'"
 
 
 async def search_post_ids(viewer: Viewer, text: str, *, limit: int = 20, offset: int = 0) -> list[int]:
@@ -81,14 +85,18 @@ async def search_post_ids(viewer: Viewer, text: str, *, limit: int = 20, offset:
         values = [match, RANK_WINDOW, *params, limit, offset]
     else:
         n = len(params)
-        query = f"plainto_tsquery('simple'::regconfig, ${n + 1})"
+        # The words are in the SQL text, not a parameter: a prepared statement run a sixth time gets a generic
+        # plan, which cannot know how common a word is and reads every match through the GIN index (60 ms for a
+        # common word over 100,000 posts, against 4 ms when planned for the words). Safe as a literal: query_terms
+        # keeps only \w characters, and quotes are doubled all the same.
+        query = f"plainto_tsquery('simple'::regconfig, {_sql_literal(' '.join(terms))})"
         sql = (
             f"SELECT \"post\".\"id\" AS id FROM \"post\" WHERE \"post\".\"id\" IN "
-            f"(SELECT \"id\" FROM \"post\" WHERE {PG_VECTOR} @@ {query} ORDER BY \"id\" DESC LIMIT ${n + 2}) "
+            f"(SELECT \"id\" FROM \"post\" WHERE {PG_VECTOR} @@ {query} ORDER BY \"id\" DESC LIMIT {RANK_WINDOW:d}) "
             f"AND ({clause}) "
-            f"ORDER BY ts_rank({PG_VECTOR}, {query}) DESC, \"post\".\"id\" DESC LIMIT ${n + 3} OFFSET ${n + 4}"
+            f"ORDER BY ts_rank({PG_VECTOR}, {query}) DESC, \"post\".\"id\" DESC LIMIT ${n + 1} OFFSET ${n + 2}"
         )
-        values = [*params, " ".join(terms), RANK_WINDOW, limit, offset]
+        values = [*params, limit, offset]
     _, rows = await client.execute_query(sql, values)
     return [int(row["id"]) for row in rows]
 

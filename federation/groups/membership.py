@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from federation import actions, modlog
+from federation import actions, modlog, notifications
 from federation.actions.statuses import ActionError
 from federation.groups.access import is_moderator
 from models.actors import Actor
@@ -29,5 +29,7 @@ async def decide_join(
         raise ActionError("this join request was already decided", status=409)
     await follow.fetch_related("follower")
     await (actions.approve_follow if approve else actions.reject_follow)(ctx, follow)
+    await notifications.join_decided(follow.follower, group, approve, reason)
     await modlog.record("join.approved" if approve else "join.rejected", moderator=moderator,
-                        target=follow.follower.uri, group=group, reason=reason, public=False)
+                        target=follow.follower.uri, group=group, reason=reason, public=False,
+                        requested_at=follow.created_at.isoformat())  # group insights: how long it waited

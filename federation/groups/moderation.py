@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
-from federation import modlog, render
+from federation import modlog, notifications, render
 from federation.actions.follows import reject_follow
 from federation.actions.statuses import ActionError
 from federation.groups import relay
@@ -35,10 +35,12 @@ def _now() -> datetime:
 
 async def apply_removal(post: Post, reason: str | None) -> None:
     await Post.filter(id=post.id).update(removed_at=_now(), removed_reason=reason or "", pinned_at=None)
+    await notifications.post_moderated(post, "post_removed", reason)  # tells a local author, with the reason
 
 
 async def apply_restore(post: Post) -> None:
     await Post.filter(id=post.id).update(removed_at=None, removed_reason=None)
+    await notifications.post_moderated(post, "post_restored", key=_now().isoformat())
 
 
 async def apply_lock(post: Post, locked: bool) -> None:

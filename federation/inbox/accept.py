@@ -5,6 +5,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from federation import notifications
 from federation.activities import events_inbox
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import id_of
@@ -38,6 +39,8 @@ async def on_accept(ctx: "FederationContext", activity: ActivityDoc) -> None:
         log.info("Accept %s matches no pending follow", activity.id)
         return
     await Follow.filter(id=follow.id).update(state=ACCEPTED, accepted_at=datetime.now(timezone.utc))
+    if follow.state != ACCEPTED:
+        await notifications.join_answered(follow, accepted=True)  # a remote group let a local person in
 
 
 async def on_reject(ctx: "FederationContext", activity: ActivityDoc) -> None:
@@ -47,3 +50,5 @@ async def on_reject(ctx: "FederationContext", activity: ActivityDoc) -> None:
     follow = await _find_follow(activity)
     if follow is not None:
         await Follow.filter(id=follow.id).delete()
+        if follow.state != ACCEPTED:
+            await notifications.join_answered(follow, accepted=False)  # a remote group declined

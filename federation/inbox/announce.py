@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from federation import audience
+from federation import audience, notifications
 from federation.groups.remote import on_group_announce
 from federation.inbox.common import local_post, sender
 from federation.protocol.activity import ActivityDoc
@@ -29,6 +29,8 @@ async def on_announce(ctx: "FederationContext", activity: ActivityDoc) -> None:
     if not await audience.may_see_post(post, audience.ANONYMOUS):
         # As on Mastodon: only what everyone may see can be boosted (a boost shows it to the booster's followers).
         raise ProtocolError(f"{post.uri} is not public, so it cannot be boosted")
-    await Interaction.get_or_create(
+    _, created = await Interaction.get_or_create(
         defaults={"kind": ANNOUNCE, "actor": actor, "post": post}, activity_uri=activity.id
     )
+    if created:
+        await notifications.interaction("reblog", actor, post, activity.id)

@@ -13,7 +13,9 @@ from federation.inbox.common import local_group_of, sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
 from models.actors import Actor
+from federation.insights.events import remove_follows
 from models.follows import Follow
+from models.insights import LOST_DELETED
 from models.posts import Interaction, Post
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ async def _delete_actor(ctx: "FederationContext", uri: str) -> None:
     if actor is None:
         return
     async with in_transaction():
-        await Follow.filter(follower=actor).delete()
+        await remove_follows(await Follow.filter(follower=actor), LOST_DELETED)  # each a lost follower
         await Follow.filter(target=actor).delete()
         await Interaction.filter(actor=actor).delete()
         await Post.filter(author=actor).delete()

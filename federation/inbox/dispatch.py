@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from federation.http import FetchError
 from federation.inbox.common import IGNORED
+from federation.metrics import record_inbox_item
 from federation.policy.screening import Held, Rejected
 from federation.inbox import accept, announce, create, delete, featured, flag, follow, join, like, moderate, undo, update
 from federation.protocol.activity import ActivityDoc, parse_activity
@@ -64,11 +66,13 @@ def find_handler(activity: ActivityDoc) -> Handler | None:
 async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
     items = await claim(InboxItem, limit=limit)
     for item in items:
-        await _process(ctx, item)
+        started = time.perf_counter()
+        record_inbox_item(ctx, item.id, await _process(ctx, item), started, item.actor_uri)
     return len(items)
 
 
-async def _process(ctx: "FederationContext", item: InboxItem) -> None:
+async def _process(ctx: "FederationContext", item: InboxItem) -> str:
+    """Apply one item; returns its outcome for the metrics and the log."""
     outcome: str | None = APPLIED
     reason: str | None = None
     try:
@@ -84,28 +88,28 @@ async def _process(ctx: "FederationContext", item: InboxItem) -> None:
     except Rejected as rejected:
         outcome, reason = REJECTED, str(rejected)
     except (FetchError, ResolveError) as exc:
-        await _retry_later(item, f"{type(exc).__name__}: {exc}")
-        return
+        return await _retry_later(item, f"{type(exc).__name__}: {exc}")
     except ProtocolError as exc:
         log.info("inbox item %s refused: %s", item.activity_id, exc)
         await InboxItem.filter(id=item.id).update(
             state=FAILED, outcome=REJECTED, last_error=str(exc), locked_until=None
         )
-        return
+        return REJECTED
     except Exception as exc:  # a bug or a database fault: keep the item and retry, never lose it
         log.exception("inbox item %s failed", item.activity_id)
-        await _retry_later(item, f"{type(exc).__name__}: {exc}")
-        return
+        return await _retry_later(item, f"{type(exc).__name__}: {exc}")
     await InboxItem.filter(id=item.id).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+    return outcome or APPLIED
 
 
-async def _retry_later(item: InboxItem, error: str) -> None:
+async def _retry_later(item: InboxItem, error: str) -> str:
     attempts = item.attempts + 1
     if attempts >= MAX_ATTEMPTS:
         await InboxItem.filter(id=item.id).update(
             state=FAILED, outcome=REJECTED, attempts=attempts, last_error=error, locked_until=None
         )
-        return
+        return "failed"
     await InboxItem.filter(id=item.id).update(
         attempts=attempts, next_attempt_at=utcnow() + backoff_delay(attempts), last_error=error, locked_until=None
     )
+    return "retry"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from federation.authenticate import AuthError, KeyUnavailable, signing_key, verify_with_rotation
+from federation.metrics import record_intake
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError, host_of, id_of
 from federation.protocol.json_body import JsonBodyError, loads_bounded
@@ -65,6 +66,7 @@ async def receive(
         _check_origins(activity)
     except Refused as refusal:
         log.info("inbox answered %s without storing: %s", refusal.status, refusal.reason)
+        record_intake(ctx, "refused", refusal.status)
         return IntakeResult(refusal.status, refusal.reason, refusal.retry_after)
     stored = await ctx.inbox_writer.add(
         InboxItem(
@@ -76,6 +78,7 @@ async def receive(
         )
     )
     ctx.wake()
+    record_intake(ctx, "accepted" if stored else "duplicate", 202)
     return IntakeResult(202, "accepted" if stored else "already received")
 
 

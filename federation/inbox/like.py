@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from federation.groups import relay
-from federation import audience
+from federation import audience, notifications
 from federation.groups.access import active_ban
 from federation.inbox.common import sender
 from federation.protocol.activity import ActivityDoc
@@ -39,4 +39,6 @@ async def on_like(ctx: "FederationContext", activity: ActivityDoc) -> None:
         )
         if created and group is not None:
             await relay.announce(ctx, group, activity.raw)
+        if created and kind == LIKE:
+            await notifications.interaction("favourite", actor, post, activity.id)
     ctx.wake()

@@ -12,7 +12,10 @@ from federation.inbox.common import local_actor, local_group_of, sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
 from federation.resolve import get_actor
+from federation.insights.events import remove_follows
 from models.actors import Actor
+from models.follows import Follow
+from models.insights import LOST_BLOCK
 from models.posts import Post
 
 if TYPE_CHECKING:
@@ -40,6 +43,12 @@ async def on_lock(ctx: "FederationContext", activity: ActivityDoc) -> None:
 
 
 async def on_block(ctx: "FederationContext", activity: ActivityDoc) -> None:
+    if not activity.target_id and activity.object_id:
+        # Someone blocked a local actor: they no longer follow it (a lost follower of a page or group).
+        blocked = await local_actor(activity.object_id)
+        if blocked is not None:
+            await remove_follows(await Follow.filter(follower__uri=activity.actor, target=blocked), LOST_BLOCK)
+        return
     group = await local_actor(activity.target_id)
     if group is None or group.type != "Group" or not activity.object_id:
         return  # a person-to-person block, or a ban in a group that is not ours: nothing to do here

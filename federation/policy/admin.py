@@ -15,7 +15,9 @@ from federation import modlog
 from federation.instance_settings import put_setting
 from federation.policy.domains import FEDERATION_MODE, covers, normalize_domain
 from models.actors import Actor
+from federation.insights.events import remove_follows
 from models.follows import Follow
+from models.insights import LOST_SUSPENDED
 from models.moderation import (
     ACTOR_POLICIES, ALLOW, DOMAIN_POLICIES, LIMIT, REJECT_MEDIA, SUSPEND, ActorPolicy, DomainPolicy,
 )
@@ -78,7 +80,8 @@ async def set_domain_policy(
 
 async def _cut_off(domain: str) -> None:
     """Suspension: the domain's followers and memberships go, and nothing more is delivered there."""
-    await Follow.filter(Q(on_domain("follower__domain", domain)) | Q(on_domain("target__domain", domain))).delete()
+    await remove_follows(await Follow.filter(on_domain("follower__domain", domain)), LOST_SUSPENDED)  # lost followers
+    await Follow.filter(on_domain("target__domain", domain)).delete()
     await Delivery.filter(on_domain("host", domain), state=PENDING).update(
         state=FAILED, last_error=f"{domain} is suspended", locked_until=None
     )
@@ -114,7 +117,8 @@ async def set_actor_policy(
             defaults={"policy": policy, "reason": reason, "expires_at": expires_at}, actor=actor
         )
         if policy == SUSPEND:
-            await Follow.filter(Q(follower=actor) | Q(target=actor)).delete()
+            await remove_follows(await Follow.filter(follower=actor), LOST_SUSPENDED)  # lost followers
+            await Follow.filter(target=actor).delete()
         await modlog.record(f"actor.{policy}", moderator=admin, target=actor.uri, reason=reason, public=policy != "trusted")
     ctx.policies.invalidate()
     return row

@@ -58,6 +58,10 @@ class ActorDoc:
     moderators: str | None  # a Group's attributedTo when it names a collection (Lemmy, Mbin)
     posting_restricted_to_mods: bool
     suspended: bool  # Mastodon sends "suspended": true for suspended accounts
+    # Moot's group extension (docs/federation.md "Sub-groups", "Essentials"): links, read by federation/community.
+    parent_group: str | None = None
+    subgroups: str | None = None
+    essentials: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,9 @@ def parse_actor(doc: Any) -> ActorDoc:
         moderators=_moderators(actor_type, doc.get("attributedTo")),
         posting_restricted_to_mods=flag(doc.get("postingRestrictedToMods")),
         suspended=flag(doc.get("suspended")),
+        parent_group=http_url_or_none(doc.get("parentGroup")) if actor_type == "Group" else None,
+        subgroups=http_url_or_none(doc.get("subgroups")) if actor_type == "Group" else None,
+        essentials=http_url_or_none(doc.get("essentials")) if actor_type == "Group" else None,
     )
 
 

@@ -147,7 +147,8 @@ async def test_mobilizon_registers_waits_when_full_and_moves_up(moot: MootInstan
     # The remote participants' servers hear it too, not only the group's members.
     moot.use()
     (fan_out,) = await FanOut.filter(activity__uri=updates[0]["id"])
-    assert bob.inbox in fan_out.audience["inboxes"]
+    assert bob.document()["endpoints"]["sharedInbox"] in fan_out.audience["inboxes"]  # his server's, once
+    assert bob.inbox not in fan_out.audience["inboxes"]
     await run_jobs_later(moot)
     assert len(remote.activities("Update")) == before + len(updates)  # nothing more to send
 

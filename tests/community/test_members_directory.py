@@ -135,7 +135,9 @@ async def test_directory_filters_by_role_tag_standing_join_date_and_name(moot: M
     try:
         page = await browser.get(f"/moderation/groups/garden/members?tag={tag['id']}")
         assert page.status == 200
-        assert '<span class="badge member-tag">Soil expert</span>' in page.text
+        # The tag beside the name links to the group's posts by members with it (community leftovers).
+        assert f'<a class="badge member-tag" href="/groups/garden?tag={tag["id"]}"' in page.text
+        assert '>Soil expert</a>' in page.text
         assert "@ada" in page.text and "@ben" not in page.text
         page = await browser.get("/moderation/groups/garden/members?standing=muted")
         until_text = f"Read only until {until.strftime('%-d %b')}"

@@ -147,3 +147,29 @@ async def test_local_group_handle_resolves_in_search_and_as_a_mention(moot: Moot
         assert post.group_id == group.id and post.audience_group_id == group.id, text
         assert any(t["type"] == "Mention" and t["href"] == group.uri for t in post.tags)
     assert len(ids(await search(moot, "rhubarb"))) == 1
+
+
+async def test_hostile_and_unicode_words_are_searched_as_words(moot: MootInstance) -> None:
+    """The words reach PostgreSQL inside the SQL text (so each search is planned for its own words): quotes,
+    backslashes and SQL in a search are only punctuation, and any script's letters are words."""
+    _, token = await moot.user("ann")
+    wanted = await status(moot, token, "Kruidvat café straße 東京 o'brien")
+    for q in ("café", "Straße", "東京", "o'brien", "o'brien'); --"):
+        for _ in range(7):  # past the point where a prepared statement would get a generic plan
+            found = await search(moot, q, type="statuses")
+        assert ids(found) == [wanted], q
+    for q in ("café'); DROP TABLE post; --", "\\' OR 1=1 --", "'", "\\"):
+        assert ids(await search(moot, q, type="statuses")) == [], q  # every word must match: none does
+    assert await Post.filter(id=wanted).exists()
+
+
+def test_only_words_are_inlined() -> None:
+    from federation.community.search_posts import _sql_literal
+
+    assert _sql_literal("café 東京") == "'café 東京'"
+    for hostile in ("a'b", "a\\b", "a;b", "", "a  b"):
+        try:
+            _sql_literal(hostile)
+        except ValueError:
+            continue
+        raise AssertionError(f"{hostile!r} was inlined")

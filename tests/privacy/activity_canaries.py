@@ -41,6 +41,10 @@ from tests.privacy.canaries_essentials import build as essentials_canaries  # no
 from tests.privacy.canaries_search import build as search_canaries  # noqa: E402
 from tests.privacy.canaries_members import build as members_canaries  # noqa: E402
 from tests.privacy.canaries_joining import build as joining_canaries  # noqa: E402
+from tests.privacy.canaries_notifications import build as notifications_canaries  # noqa: E402
+from tests.privacy.canaries_promotions import build as promotions_canaries  # noqa: E402
+from tests.privacy.canaries_group_insights import build as group_insights_canaries  # noqa: E402
+from tests.privacy.canaries_accounts import build as accounts_canaries  # noqa: E402
 
 BUILDERS: list[Builder] = [
     # One line per activity: from tests.privacy.canaries_<activity> import build ...
@@ -54,4 +58,8 @@ BUILDERS: list[Builder] = [
     search_canaries,
     members_canaries,
     joining_canaries,
+    notifications_canaries,
+    promotions_canaries,
+    group_insights_canaries,
+    accounts_canaries,
 ]

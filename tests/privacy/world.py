@@ -183,7 +183,8 @@ async def build_world(moot: MootInstance, remote: FakeRemote, outsider: FakeRemo
         "post_id": post_ids, "post_uri_id": [p.uri.rsplit("/", 1)[1] for p in canary_posts if p.is_local],
         "status_id": post_ids, "activity_id": activity_ids,
         "group_id": [str(gid), "vault"], "account_id": [str(dora.id), str(mia.id), str(remote_post.author_id)],
-        "tag": ["kanarietag"], "file_name": [media_row.file_name], "version": ["2.0", "2.1"],
+        "tag": ["kanarietag"], "hashtag": ["kanarietag"], "file_name": [media_row.file_name],
+        "version": ["2.0", "2.1"],
     }
     for extra in activities:
         for name, values in extra.params.items():

@@ -36,7 +36,10 @@ from tests.conftest import MootInstance
 from tests.fakeremote import AS, FakeActor, FakeRemote
 from tests.groups.helpers import join, lemmy_comment, lemmy_page
 from tests.web.browser import FormClient
-from web import accounts
+from federation import account_deletion
+from federation.promotions import policy as promotion_policy
+from federation.promotions import requests as promotion_requests
+from web import account_security, accounts
 from web.modlog_text import SENTENCES
 from web.passwords import hash_password
 
@@ -162,6 +165,23 @@ async def scene(moot: MootInstance, remote: FakeRemote) -> AsyncIterator[Scene]:
     await essentials_actions.remove_thread(ada, slugs_item)
     await essentials_actions.delete_section(ada, extra)
 
+    # Running the community (federation/community/): member tags, join settings, invitation links
+    # (their sentences are checked in tests/community/test_community11_modlog.py).
+    # In a group of their own, so the growers' log stays within one page.
+    from federation.community import joining as joining_actions, members_tags
+    status, body = await moot.api("POST", "/api/moot/v1/groups", token, json={"name": "plots", "private": True})
+    assert status == 201, body
+    moot.use()
+    plots = await Actor.get(id=int(body["id"]))
+    await members_tags.define_tag(ada, plots, "Volunteer")
+    await members_tags.rename_tag(ada, plots, "Volunteer", "Helper")
+    await members_tags.assign_tag(ada, plots, ada, "Helper")
+    await members_tags.unassign_tag(ada, plots, ada, "Helper")
+    await members_tags.delete_tag(ada, plots, "Helper")
+    await joining_actions.save_settings(ada, plots, questions=["Where is your plot?"])
+    invite = await joining_actions.create_invite(ada, plots, expires_at=None, max_uses=3)
+    await joining_actions.revoke_invite(ada, plots, invite.id)
+
     # A group rule holds posts; one approved (trusting Ben), one rejected, one left to expire.
     await rule_admin.add_rule(fed, ada, group, pattern="giveaway", is_regex=False, action="hold", targets=["text"],
                               reason="spam wave")
@@ -222,6 +242,19 @@ async def scene(moot: MootInstance, remote: FakeRemote) -> AsyncIterator[Scene]:
     await accounts.unsuspend_user(ada, dora, reason="apologised")
     await accounts.set_admin(ada, dora, True)
     await accounts.set_admin(ada, dora, False)
+    # Account basics (web/account_security.py, federation/account_deletion.py): a reset, a cancelled deletion.
+    await account_security.admin_reset(ada, await LocalUser.get(actor=dora), reason="locked out")
+    await account_deletion.request_deletion(fed, await LocalUser.get(actor=dora))
+    await account_deletion.cancel_deletion(ada, await LocalUser.get(actor=dora), reason="changed her mind")
+    # Promotion (federation/promotions): the bakery asks twice; one is approved, the other rejected.
+    bakery, _ = await moot.page("bakery", ada, display_name="The Bakery")
+    await promotion_policy.set_policy(ada, mode="approval", daily_cap=3)
+    loaves = await create_status(fed, bakery, StatusInput(text="Fresh loaves at eight"))
+    buns = await create_status(fed, bakery, StatusInput(text="Hot cross buns"))
+    await promotion_requests.approve((await promotion_requests.request_promotion(bakery, ada, loaves, days=3)).id,
+                                     ada, reason="the village bakery")
+    await promotion_requests.reject((await promotion_requests.request_promotion(bakery, ada, buns, days=3)).id,
+                                    ada, reason="one at a time")
     await policy_admin.set_federation_mode(fed, ada, "allowlist")
 
     browser = await sign_in(moot, ada)
@@ -355,6 +388,14 @@ SERVER_SENTENCES = {
                          "ada heeft de opschorting van het account van dora opgeheven: apologised"),
     "user.promoted": ("ada made dora an admin", "ada heeft dora beheerder gemaakt"),
     "user.demoted": ("ada removed dora's admin rights", "ada heeft de beheerdersrechten van dora ingetrokken"),
+    "user.password_reset": ("ada reset dora's password: locked out",
+                            "ada heeft het wachtwoord van dora opnieuw ingesteld: locked out"),
+    "user.deletion_cancelled": ("ada cancelled the deletion of dora's account: changed her mind",
+                                "ada heeft de verwijdering van het account van dora geannuleerd: changed her mind"),
+    "promotion.approved": ("ada approved the promotion of The Bakery's post: the village bakery",
+                           "ada heeft de promotie van het bericht van The Bakery goedgekeurd: the village bakery"),
+    "promotion.rejected": ("ada rejected the promotion of The Bakery's post: one at a time",
+                           "ada heeft de promotie van het bericht van The Bakery afgewezen: one at a time"),
     "instance.federation_mode": ("ada limited federation to the servers on the allowlist",
                                  "ada heeft federatie beperkt tot de servers op de toelatingslijst"),
 }

@@ -24,7 +24,7 @@ async def show(request: web.Request) -> web.Response:
     return web.json_response(await serialize_account(actor))
 
 
-async def _relationship(actor: Actor, target: Actor) -> dict:
+async def relationship(actor: Actor, target: Actor) -> dict:
     follow = await Follow.filter(follower=actor, target=target).first()
     followed_by = await Follow.filter(follower=target, target=actor, state=ACCEPTED).exists()
     return {
@@ -50,11 +50,11 @@ async def follow(request: web.Request) -> web.Response:
     if target.id == actor.id or target.type == "Application":
         raise web.HTTPUnprocessableEntity(text="this account cannot be followed")
     await actions.follow(request.app[keys.FEDERATION], actor, target)
-    return web.json_response(await _relationship(actor, target))
+    return web.json_response(await relationship(actor, target))
 
 
 async def unfollow(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     target = await _target(request)
     await actions.unfollow(request.app[keys.FEDERATION], actor, target)
-    return web.json_response(await _relationship(actor, target))
+    return web.json_response(await relationship(actor, target))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.local_actors import actor_for_token
+from web.api.scopes import GRANT, NEEDS_USER
 from models.actors import Actor, LocalUser
 
 
@@ -12,6 +13,12 @@ async def require_actor(request: web.Request) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise web.HTTPUnauthorized(text="this endpoint needs an Authorization: Bearer <token> header")
+    grant = request.get(GRANT)
+    if grant is not None and grant.actor is None:
+        # An app's own token (client_credentials) reaches app-level endpoints only.
+        raise web.HTTPUnprocessableEntity(text=NEEDS_USER)
+    if grant is not None:
+        return grant.actor  # checked by web/api/scopes.py (same lookup as actor_for_token, with its scopes)
     actor = await actor_for_token(token.strip())
     if actor is None:
         raise web.HTTPUnauthorized(text="the access token is invalid")

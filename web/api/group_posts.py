@@ -10,6 +10,7 @@ from federation import actions
 from federation.actions import ActionError, StatusInput
 from federation import audience
 from federation.activities.answers_shape import unanswered
+from federation.community.tag_posts import chosen_tag
 from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
@@ -43,6 +44,12 @@ async def index(request: web.Request) -> web.Response:
                         removed_at=None)
     if request.query.get("filter") == "unanswered":  # Q&A: questions without an accepted answer
         query = query.filter(unanswered())
+    if request.query.get("member_tag"):  # posts by members holding a member tag (federation/community/tag_posts.py)
+        tag = await chosen_tag(group, request.query["member_tag"])
+        if tag is None:
+            raise web.HTTPUnprocessableEntity(text="member_tag must be new, active, top or the id of one of the "
+                                                   "group's member tags")
+        query = query.filter(tag.authors)
     total = await query.count()
     # Pinned first on every engine (PostgreSQL sorts NULLs first in a descending order, SQLite last).
     pinned_first = query.annotate(is_pinned=RawSQL("CASE WHEN pinned_at IS NULL THEN 0 ELSE 1 END"))

@@ -85,6 +85,14 @@ async def tag_create(request: web.Request) -> web.Response:
     return web.json_response(_tag(tag), status=201)
 
 
+async def tag_rename(request: web.Request) -> web.Response:
+    """PATCH with `name`: rename one of the group's tags (community leftovers)."""
+    moderator, group = await _moderated(request)
+    params = await read_params(request)
+    tag = await _run(members_tags.rename_tag(moderator, group, request.match_info["tag_id"], params.get("name")))
+    return web.json_response(_tag(tag))
+
+
 async def tag_delete(request: web.Request) -> web.Response:
     moderator, group = await _moderated(request)
     await _run(members_tags.delete_tag(moderator, group, request.match_info["tag_id"]))
@@ -113,5 +121,6 @@ def setup(app: web.Application) -> None:
     r.add_get(group + "/member_tags", tag_index, name="api_group_member_tags")
     r.add_post(group + "/member_tags", tag_create, name="api_group_member_tag_create")
     r.add_delete(group + "/member_tags/{tag_id}", tag_delete, name="api_group_member_tag_delete")
+    r.add_patch(group + "/member_tags/{tag_id}", tag_rename, name="api_group_member_tag_rename")
     r.add_post(group + "/members/{account_id}/tags", member_tag_add, name="api_group_member_tag_add")
     r.add_delete(group + "/members/{account_id}/tags/{tag_id}", member_tag_remove, name="api_group_member_tag_remove")

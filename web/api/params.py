@@ -35,7 +35,11 @@ def as_bool(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+MAX_ID_DIGITS = 18  # a BIGINT; anything longer is no id of ours
+
+
 def int_id(raw: str, what: str = "id") -> int:
-    if not raw.isdigit():
+    # isascii: "²" is a digit to str.isdigit but not to int().
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_ID_DIGITS:
         raise web.HTTPNotFound(text=f"no {what} {raw!r}")
     return int(raw)

@@ -20,7 +20,7 @@ from web import app_keys as keys
 from web.api.auth import optional_actor
 from web.api.params import as_bool
 from web.api.serializers import account as serialize_account
-from web.api.serializers import status as serialize_status
+from web.api.serializers import statuses as serialize_statuses
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 
@@ -81,7 +81,7 @@ async def search(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "accounts": [await serialize_account(a) for a in accounts if a.type != "Application"],
-            "statuses": [await serialize_status(p) for p in await audience.only_visible(statuses, viewer)],
+            "statuses": await serialize_statuses(await audience.only_visible(statuses, viewer), actor),
             "hashtags": [
                 {"name": name, "url": fed.urls.tag(name), "history": [], "following": False} for name in hashtags
             ],

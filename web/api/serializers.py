@@ -7,6 +7,7 @@ from federation.activities.answers_shape import question_fields
 from federation.content import html_to_text
 from federation.render import iso
 from models.actors import Actor
+from models.client_state import Bookmark
 from models.follows import ACCEPTED, Follow
 from models.posts import ANNOUNCE, LIKE, Interaction, Post
 from web.api.polls import status_poll
@@ -41,9 +42,14 @@ async def account(actor: Actor) -> dict[str, Any]:
     }
 
 
-async def status(post: Post, viewer: Actor | None = None) -> dict[str, Any]:
-    """A Mastodon Status; `viewer` (the token's actor) fills what depends on who asks (a poll's `voted`)."""
+async def status(post: Post, viewer: Actor | None = None,
+                 accounts: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A Mastodon Status; `viewer` (the token's actor) fills what depends on who asks (a poll's `voted`).
+    `accounts` caches account JSON by actor id across the statuses of one list."""
     await post.fetch_related("author")
+    accounts = {} if accounts is None else accounts
+    if post.author_id not in accounts:
+        accounts[post.author_id] = await account(post.author)
     counts = {
         kind: await Interaction.filter(post=post, kind=kind).count() for kind in (LIKE, ANNOUNCE)
     }
@@ -55,7 +61,7 @@ async def status(post: Post, viewer: Actor | None = None) -> dict[str, Any]:
         "url": post.url or post.uri,
         "created_at": iso(post.published),
         "edited_at": iso(post.edited_at),
-        "account": await account(post.author),
+        "account": accounts[post.author_id],
         "content": post.content,
         "text": post.source if post.source is not None else html_to_text(post.content),
         "visibility": post.visibility,
@@ -82,4 +88,25 @@ async def status(post: Post, viewer: Actor | None = None) -> dict[str, Any]:
         "reblog": None,
         "poll": await status_poll(post, viewer),
         "card": None,
+        **(await _viewer_flags(post, viewer)),
     }
+
+
+async def _viewer_flags(post: Post, viewer: Actor | None) -> dict[str, Any]:
+    """What only the asking account knows: whether it liked, boosted or bookmarked the status."""
+    if viewer is None:
+        return {}
+    kinds = set(await Interaction.filter(post=post, actor=viewer, kind__in=(LIKE, ANNOUNCE))
+                .values_list("kind", flat=True))
+    return {
+        "favourited": LIKE in kinds,
+        "reblogged": ANNOUNCE in kinds,
+        "bookmarked": await Bookmark.filter(post=post, actor=viewer).exists(),
+        "muted": False,
+    }
+
+
+async def statuses(posts: list[Post], viewer: Actor | None = None) -> list[dict[str, Any]]:
+    """Statuses in the order given; each author's account is built once for the whole list."""
+    accounts: dict[int, dict[str, Any]] = {}
+    return [await status(post, viewer, accounts) for post in posts]

@@ -20,7 +20,7 @@ def _status_exception(status: int, message: str) -> web.HTTPException:
     return exception_class(text=message)
 
 
-async def _visible_post(request: web.Request, viewer: Actor | None, raw_id: str | None = None) -> Post:
+async def visible_status(request: web.Request, viewer: Actor | None, raw_id: str | None = None) -> Post:
     """The status, if federation/audience.py lets this viewer see it; 404 alike when missing or not for them."""
     post_id = int_id(raw_id or request.match_info["status_id"], "status")
     post = await Post.filter(audience.visible_posts(audience.viewer_of(viewer)), id=post_id).first()
@@ -77,7 +77,7 @@ async def _media_ids(request: web.Request, params: dict) -> list[str]:
 
 async def show(request: web.Request) -> web.Response:
     viewer = await optional_actor(request)
-    return web.json_response(await serialize_status(await _visible_post(request, viewer), viewer))
+    return web.json_response(await serialize_status(await visible_status(request, viewer), viewer))
 
 
 async def _owned_post(request: web.Request) -> tuple[Actor, Post]:
@@ -111,7 +111,7 @@ async def edit(request: web.Request) -> web.Response:
         post = await actions.edit_status(request.app[keys.FEDERATION], actor, post, data)
     except ActionError as exc:
         raise _status_exception(exc.status, str(exc)) from None
-    return web.json_response(await serialize_status(post))
+    return web.json_response(await serialize_status(post, actor))
 
 
 async def pin(request: web.Request) -> web.Response:
@@ -120,24 +120,24 @@ async def pin(request: web.Request) -> web.Response:
         post = await actions.pin_status(request.app[keys.FEDERATION], actor, post, True)
     except ActionError as exc:
         raise _status_exception(exc.status, str(exc)) from None
-    return web.json_response(await serialize_status(post))
+    return web.json_response(await serialize_status(post, actor))
 
 
 async def unpin(request: web.Request) -> web.Response:
     actor, post = await _owned_post(request)
     post = await actions.unpin_status(request.app[keys.FEDERATION], actor, post)
-    return web.json_response(await serialize_status(post))
+    return web.json_response(await serialize_status(post, actor))
 
 
 async def favourite(request: web.Request) -> web.Response:
     actor = await require_actor(request)
-    post = await _visible_post(request, actor)
+    post = await visible_status(request, actor)
     await actions.like(request.app[keys.FEDERATION], actor, post)
-    return web.json_response(await serialize_status(post))
+    return web.json_response(await serialize_status(post, actor))
 
 
 async def unfavourite(request: web.Request) -> web.Response:
     actor = await require_actor(request)
-    post = await _visible_post(request, actor)
+    post = await visible_status(request, actor)
     await actions.unlike(request.app[keys.FEDERATION], actor, post)
-    return web.json_response(await serialize_status(post))
+    return web.json_response(await serialize_status(post, actor))

@@ -14,6 +14,8 @@ from typing import Callable
 from federation.protocol.common import parse_datetime
 from models.moderation import ModLogEntry
 from web.i18n import N_
+from web.modlog_text.community import COMMUNITY_SENTENCES
+from web.modlog_text.promotions import PROMOTION_SENTENCES
 from web.modlog_text.targets import Targets, report_id
 from web.modlog_text.writer import Part, Writer
 
@@ -139,6 +141,8 @@ ACTORS = {
     "user.unsuspended": N_("%(moderator)s lifted the suspension of %(target)s's account"),
     "user.promoted": N_("%(moderator)s made %(target)s an admin"),
     "user.demoted": N_("%(moderator)s removed %(target)s's admin rights"),
+    "user.password_reset": N_("%(moderator)s reset %(target)s's password"),
+    "user.deletion_cancelled": N_("%(moderator)s cancelled the deletion of %(target)s's account"),
 }
 
 SETTINGS_CHANGED = N_("%(moderator)s changed %(settings)s of the server")
@@ -149,6 +153,9 @@ SETTINGS = {  # the keys federation/instance_settings.py stores
     "instance_accent": N_("the accent colour"),
     "instance_logo": N_("the logo"),
     "instance_favicon": N_("the favicon"),
+    "require_email_confirmation": N_("whether new accounts confirm their email address"),
+    "promotion_policy": N_("the promotion policy"),  # federation/promotions/policy.py
+    "promotion_daily_cap": N_("the number of promoted posts per person per day"),
 }
 OTHER_SETTINGS = N_("other settings")
 SOME_SETTINGS = N_("%(moderator)s changed the server's settings")
@@ -383,6 +390,8 @@ SENTENCES: dict[str, Describe] = {
     **{code: _checkin for code in CHECKINS},
     **{code: _draw for code in DRAWS},
     **{code: _essentials for code in (*ESSENTIALS, *ESSENTIAL_THREADS)},
+    **COMMUNITY_SENTENCES,  # member tags, joining, invitation links (web/modlog_text/community.py)
+    **PROMOTION_SENTENCES,  # promotion decisions (web/modlog_text/promotions.py)
 }
 # Their reason is written by the server, in English, not by a person: the sentence says it all.
 NO_REASON = frozenset({"held.expired"})

@@ -8,9 +8,16 @@ from web.pages import (
     community_edit, joining, media, moderation,
 )
 from web.pages import essentials
+from web.pages import admin_queues
 from web.pages import members_directory
+from web.pages import group_insights, instance_insights
 from web.pages import subgroups
 from web.pages import feeds, search
+from web.pages import promotions
+from web.pages import page_insights
+from web.pages import conversations, password_reset, settings_account
+from web.pages import notifications, settings_notifications
+from web.pages import settings_apps
 
 
 def setup_pages(app: web.Application) -> None:
@@ -20,6 +27,17 @@ def setup_pages(app: web.Application) -> None:
         module.setup(app)
     essentials.setup(app)
     members_directory.setup(app)
+    group_insights.setup(app)
+    instance_insights.setup(app)
     subgroups.setup(app)
     search.setup(app)
     feeds.setup(app)
+    promotions.setup(app)
+    page_insights.setup(app)
+    settings_account.setup(app)
+    password_reset.setup(app)
+    conversations.setup(app)
+    notifications.setup(app)
+    settings_notifications.setup(app)
+    admin_queues.setup(app)
+    settings_apps.setup(app)

@@ -17,6 +17,7 @@ from web.accounts import (
     AccountError, authenticate, create_first_admin, has_admin, register, registration_mode, valid_invite,
 )
 from web.media import MediaError, error_text, profile_media_from_form
+from web.pages.settings_account import after_sign_up, sign_up_email
 from web.sessions import end_session, require_user, start_session
 from web.templating import gettext, render_page, safe_next
 from web.timezones import TZ_COOKIE, zone_choices, zone_named
@@ -65,6 +66,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
                 headers={"Retry-After": str(int(wait) + 1)})
         user = await authenticate(name, str(form.get("password", "")))
         if user is not None:
+            await LocalUser.filter(actor_id=user.id).update(last_sign_in_at=datetime.now(timezone.utc))
             response = web.HTTPSeeOther(next_url)
             await start_session(request, response, user)
             raise response
@@ -90,14 +92,17 @@ async def register_page(request: web.Request) -> web.StreamResponse:
         form = {k: str(v) for k, v in (await request.post()).items()}
         invite = form.get("invite", "")
         try:
+            email = await sign_up_email(request, form)  # checked, and required when the server confirms it
             outcome = await register(request.app[keys.FEDERATION], form.get("username", ""), form.get("password", ""),
-                                     form.get("confirm", ""), email=form.get("email", ""),
+                                     form.get("confirm", ""), email=email,
                                      reason=form.get("reason", ""), invite_code=invite)
         except AccountError as exc:
             error = gettext(request, str(exc))
         else:
             if outcome.pending:
                 return render_page(request, "accounts/pending.html")
+            if outcome.user is not None:
+                await after_sign_up(request, outcome.user.id, email)
             response = web.HTTPSeeOther("/welcome")  # suggests groups to join (web/pages/joining.py)
             assert outcome.user is not None
             await start_session(request, response, outcome.user)

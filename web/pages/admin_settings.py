@@ -21,6 +21,7 @@ from web.i18n import N_
 from web.media import FAVICON, LOGO, MediaError, discard, error_text, has_file, media_url, read_upload, store_image
 from web.pages.community_common import read_form as read_text_form
 from web.pages.moderation_common import done, flash, reason_of
+from web.pages.settings_account import REQUIRE_EMAIL_CONFIRMATION, save_email_confirmation
 from web.sessions import require_admin_user
 from web.templating import gettext, render_page
 from web.theme import theme_stylesheet
@@ -45,6 +46,7 @@ async def _settings_page(
         federation_mode=await get_setting(FEDERATION_MODE, "blocklist"), federation_modes=FEDERATION_MODES,
         policy_count=await DomainPolicy.all().count(),
         pending_registrations=await RegistrationRequest.filter(state=PENDING).count(),
+        require_email_confirmation=bool(await get_setting(REQUIRE_EMAIL_CONFIRMATION, False)),
         imported=imported, flash=flash(request), error=error, errors=errors or {}, tab="settings",
     )
 
@@ -95,6 +97,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
                                        favicon_url=images.get("favicon", KEEP), reason=reason)
         if new_registration != await registration_mode():
             await set_registration_mode(admin, new_registration, reason=reason)
+        await save_email_confirmation(admin, bool(form.get("require_email_confirmation")), reason=reason)
         if new_federation != await get_setting(FEDERATION_MODE, "blocklist"):
             await policy_admin.set_federation_mode(fed, admin, new_federation, reason=reason)
     except (InstanceInfoError, AccountError, PolicyError, MediaError) as exc:

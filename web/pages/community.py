@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from tortoise.expressions import Q
 
-from federation import actions, audience
+from federation import actions, audience, timelines
 from federation.community.subgroups_access import missing_parent_membership
 from federation.community.joining import requirements as joining_requirements
 from models.actors import Actor
@@ -20,6 +20,7 @@ from models.posts import Post
 from web import app_keys as keys
 from web.negotiation import page_number
 from web.pages import community_groups, community_profiles, community_threads
+from web.pages.promotions import promoted_slot
 from web.pages.community_common import (
     COMPOSER_HOOKS, FOLLOWING, LookupFailed, actor_path, blurbs, flash, follow_state, follower_counts, lookup_actor,
     post_stats, read_form, see_other, viewer_of,
@@ -43,14 +44,8 @@ async def home_page(request: web.Request) -> web.StreamResponse:
     """Followed people and pages, joined groups and the user's own posts, newest first."""
     user = require_user(request)
     follows = await Follow.filter(follower=user, state=ACCEPTED).prefetch_related("target")
-    group_ids = [f.target_id for f in follows if f.target.type == "Group"]
-    author_ids = [f.target_id for f in follows if f.target.type != "Group"] + [user.id]
-    # Followed people and pages, joined groups, and direct messages (to or from the user, as the audience says).
-    wanted = Q(author_id__in=author_ids) | Q(visibility="direct")
-    if group_ids:
-        wanted |= Q(group_id__in=group_ids, in_reply_to_uri=None)
-    # Whom to follow is the timeline's choice; who may see each post is federation/audience.py's.
-    query = Post.filter(wanted, audience.visible_posts(audience.viewer_of(user)), removed_at=None)
+    # Whom to follow is the timeline's choice (federation/timelines.py); who may see each post is the audience's.
+    query = Post.filter(await timelines.home_filter(user))
     before = request.query.get("before", "")
     if before.isdigit():
         cursor = await Post.filter(id=int(before)).first()
@@ -62,6 +57,7 @@ async def home_page(request: web.Request) -> web.StreamResponse:
     return render_page(
         request, "community/home.html", posts=posts, stats=await post_stats(posts, user), groups=groups,
         next_url=f"/home?before={posts[-1].id}" if more else None, flash=flash(request),
+        promoted=await promoted_slot(request) if posts and not before else None,
     )
 
 
@@ -107,6 +103,7 @@ async def explore_page(request: web.Request) -> web.StreamResponse:
         blurbs=await blurbs(entries + ([lookup["found"]] if lookup["found"] else [])),
         next_url=_explore_url(params, page + 1) if len(rows) > DIRECTORY_PAGE_SIZE else None,
         previous_url=_explore_url(params, page - 1) if page > 1 else None, flash=flash(request), **lookup,
+        promoted=await promoted_slot(request),
     )
 
 
@@ -132,13 +129,7 @@ def _not_found(request: web.Request, handle: str) -> str:
                             "server is down.", handle=handle)
 
 
-def _hashtags(tags: Any) -> set[str]:
-    return {
-        tag["name"].lstrip("#").lower()
-        for tag in tags or []
-        if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str)
-        and tag["name"].lstrip("#")
-    }
+_hashtags = timelines.hashtags_of
 
 
 async def trending_tags(limit: int = 10) -> list[tuple[str, int]]:

@@ -22,7 +22,7 @@ from federation.vocab import APPLICATION
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.groups import GroupProfile
-from models.posts import DISLIKE, LIKE, Interaction, Post
+from models.posts import ANNOUNCE, DISLIKE, LIKE, Interaction, Post
 from web import app_keys as keys
 from web import request_keys as rk
 from web.templating import gettext
@@ -119,6 +119,9 @@ class PostStats:
     dislikes: int = 0
     replies: int = 0
     liked: bool = False
+    boosts: int = 0
+    boosted: bool = False
+    boostable: bool = False  # public or unlisted, and visible to anyone (federation/audience.py)
 
     @property
     def score(self) -> int:
@@ -132,12 +135,14 @@ async def post_stats(posts: list[Post], viewer: Actor | None) -> dict[int, PostS
     if not ids:
         return stats
     votes = (
-        await Interaction.filter(post_id__in=ids, kind__in=[LIKE, DISLIKE])
+        await Interaction.filter(post_id__in=ids, kind__in=[LIKE, DISLIKE, ANNOUNCE])
         .annotate(n=Count("id")).group_by("post_id", "kind").values("post_id", "kind", "n")
     )
     for row in votes:
         if row["kind"] == LIKE:
             stats[row["post_id"]].likes = row["n"]
+        elif row["kind"] == ANNOUNCE:
+            stats[row["post_id"]].boosts = row["n"]
         else:
             stats[row["post_id"]].dislikes = row["n"]
     replies = (
@@ -147,9 +152,16 @@ async def post_stats(posts: list[Post], viewer: Actor | None) -> dict[int, PostS
     for row in replies:
         stats[row["in_reply_to_id"]].replies = row["n"]
     if viewer is not None:
-        liked = await Interaction.filter(post_id__in=ids, kind=LIKE, actor=viewer).values_list("post_id", flat=True)
-        for post_id in liked:
-            stats[post_id].liked = True
+        mine = await Interaction.filter(post_id__in=ids, kind__in=[LIKE, ANNOUNCE], actor=viewer).values_list(
+            "post_id", "kind")
+        for post_id, kind in mine:
+            if kind == LIKE:
+                stats[post_id].liked = True
+            else:
+                stats[post_id].boosted = True
+        public = {post.id for post in posts if post.visibility in ("public", "unlisted")}
+        for post_id in await audience.visible_ids(public, audience.ANONYMOUS):
+            stats[post_id].boostable = True
     return stats
 
 

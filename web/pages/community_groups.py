@@ -12,6 +12,8 @@ from federation import audience
 from federation.community.members_tags import tags_beside_posts
 from federation.community import subgroups_access
 from federation.community.subgroups import listed_subgroups
+from federation.community.tag_posts import chosen_tag
+from federation.community.essentials_teaser import start_here_teaser
 from federation.groups.admin import rule_lines
 from federation.community.joining_dm import take_welcome
 from models.actors import Actor
@@ -59,10 +61,12 @@ def _sorted(query: Any, sort: str) -> Any:
     return query.order_by("-published", "-id")
 
 
-def _page_url(group: Actor, sort: str, page: int, post_filter: str = "") -> str:
+def _page_url(group: Actor, sort: str, page: int, post_filter: str = "", tag: str = "") -> str:
     params = [f"sort={sort}"] if sort != "new" else []
     if post_filter:  # Q&A: ?filter=unanswered (web/pages/activity_answers.py)
         params.append(f"filter={post_filter}")
+    if tag:  # posts by members holding a member tag (federation/community/tag_posts.py)
+        params.append(f"tag={tag}")
     if page > 1:
         params.append(f"page={page}")
     return f"/groups/{group.group_name}" + ("?" + "&".join(params) if params else "")
@@ -108,9 +112,12 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
     posts: list[Post] = []
     more = False
     since = None
+    tag = await chosen_tag(group, request.query.get("tag")) if readable else None
     if readable:
         base = Post.filter(audience.visible_posts(seen_by), group=group, in_reply_to_uri=None, removed_at=None)
         base = filtered(base, post_filter)
+        if tag is not None:  # narrows the audience's query, never widens it
+            base = base.filter(tag.authors)
         if page == 1:
             pinned = await base.filter(pinned_at__not_isnull=True).order_by("-pinned_at").prefetch_related("author")
         rows = await _sorted(base.filter(pinned_at=None), sort).offset((page - 1) * PAGE_SIZE).limit(
@@ -127,8 +134,10 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
         pinned=pinned, posts=posts, stats=await post_stats(pinned + posts, viewer), sort=sort, sorts=SORTS,
         can_post=viewer is not None and (header["moderator"] or not group.posting_restricted_to_mods),
         unread=unread, since=since if unread else None,
-        next_url=_page_url(group, sort, page + 1, post_filter) if more else None,
-        previous_url=_page_url(group, sort, page - 1, post_filter) if page > 1 else None, post_filter=post_filter,
+        next_url=_page_url(group, sort, page + 1, post_filter, tag.code if tag else "") if more else None,
+        previous_url=_page_url(group, sort, page - 1, post_filter, tag.code if tag else "") if page > 1 else None,
+        post_filter=post_filter, chosen_tag=tag,
+        start_here=await start_here_teaser(group, viewer) if readable and page == 1 and not tag else [],
         form=form or {}, error=error, flash=flash(request),
         welcome=await take_welcome(viewer, group, request.app[keys.FEDERATION].urls.tag),  # once, after joining
         member_tags=await tags_beside_posts(group, [p.author_id for p in pinned + posts]) if readable else {},

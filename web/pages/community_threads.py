@@ -7,6 +7,7 @@ from aiohttp import web
 
 from federation import actions, audience
 from federation.actions import ActionError, StatusInput
+from federation.actions.boosts import boost, unboost
 from federation.community.members_tags import tags_beside_posts
 from federation.context import FederationContext
 from federation.groups import moderation
@@ -17,6 +18,8 @@ from models.posts import Post
 from web import app_keys as keys
 from web.activity_panels import thread_panels
 from web.api.group_lookup import http_error
+from web.pages.page_insights import count_post_view
+from web.pages.deleted_threads import deleted_thread
 from web.pages.community_common import (
     VisiblePost, composer_extras, flash, publish_composed, post_stats, read_form, see_other, text_field,
     viewer_of, visible_post,
@@ -35,7 +38,7 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
     viewer = viewer_of(request)
     seen_by = audience.viewer_of(viewer)
     # Moderators see removed replies in place, to restore them.
-    tree = await reply_tree(post, seen_by, removed=moderator)
+    tree = await reply_tree(post, seen_by, removed=moderator, deleted=True)
     locked = (await thread_root(post)).locked_at is not None
     parent = await Post.filter(audience.visible_posts(seen_by), id=post.in_reply_to_id).first() \
         if post.in_reply_to_id else None
@@ -49,7 +52,11 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
 
 
 async def thread_page(request: web.Request) -> web.StreamResponse:
-    return await _thread_view(request)
+    if (gone := await deleted_thread(request)) is not None:
+        return gone  # a deleted post whose replies keep their place (web/pages/deleted_threads.py)
+    response = await _thread_view(request)
+    await count_post_view(request)  # a local view of a page's post (page insights: counts only)
+    return response
 
 
 def _back(form_next: object, post: Post) -> str:
@@ -80,15 +87,24 @@ async def reply(request: web.Request) -> web.StreamResponse:
     raise see_other(f"{back}#post-{post.id}", "posted")
 
 
-async def like(request: web.Request) -> web.StreamResponse:
+async def interact(request: web.Request) -> web.StreamResponse:
+    """Like, unlike, boost or unboost a post from its thread, then back to where the button was."""
     user = require_user(request)
     found = await visible_post(request, request.match_info["post_id"])
     form = await read_form(request)
     ctx = request.app[keys.FEDERATION]
-    if request.match_info["action"] == "like":
+    action = request.match_info["action"]
+    if action == "like":
         await actions.like(ctx, user, found.post)
-    else:
+    elif action == "unlike":
         await actions.unlike(ctx, user, found.post)
+    elif action == "boost":
+        try:
+            await boost(ctx, user, found.post)
+        except ActionError:
+            raise see_other(_back(form.get("next"), found.post)) from None  # the button is only on boostable posts
+    else:
+        await unboost(ctx, user, found.post)
     raise see_other(_back(form.get("next"), found.post))
 
 
@@ -155,7 +171,7 @@ def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/threads/{post_id}", thread_page, name="thread")
     r.add_post("/threads/{post_id}/reply", reply, name="thread_reply")
-    r.add_post("/threads/{post_id}/{action:like|unlike}", like, name="thread_like")
+    r.add_post("/threads/{post_id}/{action:like|unlike|boost|unboost}", interact, name="thread_like")
     r.add_post("/threads/{post_id}/report", report, name="thread_report")
     r.add_post("/threads/{post_id}/moderate/{action:" + "|".join(MOD_ACTIONS) + "}", moderate,
                name="thread_moderate")

@@ -39,6 +39,7 @@ DONE = {
     "untag": N_("The tag was taken away."),
     "tag-defined": N_("The tag was created."),
     "tag-deleted": N_("The tag was deleted."),
+    "tag-renamed": N_("The tag was renamed."),
 }
 COMPUTED_NAMES = {
     members_tags.NEW: N_("New"), members_tags.ACTIVE: N_("Active"), members_tags.TOP: N_("Top contributor"),
@@ -167,7 +168,8 @@ async def member_action(request: web.Request) -> web.StreamResponse:
 
 
 async def tags_action(request: web.Request) -> web.StreamResponse:
-    """Define a tag (field `name`) or delete one (field `delete`, its id)."""
+    """Define a tag (field `name`), rename one (field `rename`, its id, and `name`) or delete one (field `delete`,
+    its id)."""
     user, group = await _moderated_group(request)
     form = await read_form(request)
     chosen = filter_from(dict(parse_qsl(form.get("back", "")[:1000])))
@@ -175,6 +177,9 @@ async def tags_action(request: web.Request) -> web.StreamResponse:
         if form.get("delete"):
             await members_tags.delete_tag(user, group, form["delete"])
             code = "tag-deleted"
+        elif form.get("rename"):
+            await members_tags.rename_tag(user, group, form["rename"], form.get("name", ""))
+            code = "tag-renamed"
         else:
             await members_tags.define_tag(user, group, form.get("name", ""))
             code = "tag-defined"
