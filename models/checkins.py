@@ -42,13 +42,15 @@ class CheckinDay(Model):
     )
     day = fields.DateField()
     thread: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
-        "models.Post", related_name="checkin_day", null=True, on_delete=fields.SET_NULL,
-        db_index=True,  # every reply asks whether its thread is a check-in day
+        "models.Post", related_name="checkin_day", null=True, on_delete=fields.SET_NULL
     )
 
     class Meta:
         table = "checkin_day"
         unique_together = (("series", "day"),)
+        # Every reply asks whether its thread is a check-in day. An index here, not db_index on the field:
+        # tortoise alters a field on SQLite by rebuilding the table, without its other indexes.
+        indexes = (("thread_id",),)
 
 
 class Checkin(Model):

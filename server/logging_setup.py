@@ -36,8 +36,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a line is logged, not the one there was at set-up (a test
+    framework swaps it for a capture that it closes afterwards)."""
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def make_handler(log_format: str, stream: Any = None) -> logging.Handler:
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else CurrentStderrHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     return handler
 
@@ -47,7 +60,7 @@ def configure_logging(log_format: str = "text", level: str = "INFO", *, verbose:
     root = logging.getLogger()
     for handler in list(root.handlers):
         # basicConfig's handler, or ours from an earlier call (a test framework's own handlers stay).
-        if type(handler) is logging.StreamHandler:
+        if type(handler) in (logging.StreamHandler, CurrentStderrHandler):
             root.removeHandler(handler)
     root.addHandler(make_handler(log_format))
     root.setLevel(logging.DEBUG if verbose else getattr(logging, level.upper(), logging.INFO))

@@ -22,7 +22,7 @@ from web.api import notifications as notifications_api
 from web.api import instance as instance_api, scopes as api_scopes
 from web import oauth
 from web.api.errors import json_errors
-from web.api import account_reads, client_basics, status_reads, timelines as timelines_api
+from web.api import account_reads, client_basics, client_more, status_reads, timelines as timelines_api
 from web.streaming import routes as streaming
 
 KIND = "{kind:users|pages|groups}"
@@ -54,6 +54,7 @@ def setup_routes(app: web.Application) -> None:
 
     # Before /api/v1/accounts/{account_id}: relationships, lookup and update_credentials are not account ids.
     account_reads.setup(app)
+    client_more.setup(app)
     r.add_get("/api/v1/accounts/verify_credentials", accounts.verify_credentials, name="api_verify_credentials")
     r.add_get("/api/v1/accounts/{account_id}", accounts.show, name="api_account")
     r.add_post("/api/v1/accounts/{account_id}/follow", accounts.follow, name="api_follow")

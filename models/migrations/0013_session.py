@@ -371,10 +371,9 @@ class Migration(migrations.Migration):
             name='scopes',
             field=fields.CharField(null=True, max_length=500),
         ),
-        ops.AlterField(
+        ops.AddIndex(
             model_name='CheckinDay',
-            name='thread',
-            field=fields.ForeignKeyField('models.Post', source_field='thread_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='checkin_day', on_delete=OnDelete.SET_NULL),
+            index=Index(fields=['thread_id']),
         ),
         ops.AlterModelOptions(
             name='FollowEvent',
