@@ -4,10 +4,14 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import logging
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every connection at INFO from its own thread ("mail.log"): quiet for the tests.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 from aiohttp.test_utils import unused_port
 
