@@ -11,13 +11,14 @@ import io
 from urllib.parse import urlsplit
 
 import pytest
-from mastodon import Mastodon, MastodonAPIError
+from mastodon import Mastodon, MastodonAPIError, StreamListener
 from PIL import Image
 
 from models.actors import ApiToken
 from models.follows import ACCEPTED, Follow
 from tests.groups.helpers import make_group
 from tests.conftest import MootInstance
+from tests.fakeremote import AS, PUBLIC, FakeRemote
 from tests.oauth.helpers import browser, decide, person, pkce_pair, redirect_query, sign_in
 
 CALLBACK = "https://app.example/callback"
@@ -30,7 +31,7 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-async def test_mastodon_py_registers_authorises_posts_reads_and_revokes(moot: MootInstance) -> None:
+async def test_mastodon_py_registers_authorises_posts_reads_and_revokes(moot: MootInstance, remote: FakeRemote) -> None:
     await person(moot, "ada")
     baker = await person(moot, "baker")
     await moot.page("bakery", owner=baker, display_name="The Bakery")
@@ -90,6 +91,35 @@ async def test_mastodon_py_registers_authorises_posts_reads_and_revokes(moot: Mo
     await moot.drain()
     assert await Follow.filter(follower__local_name="ada", target=garden, state=ACCEPTED).exists()
     assert isinstance(await asyncio.to_thread(api.notifications), list)
+
+    # Streaming, Mastodon.py's own way: a remote person mentions ada, and the notification arrives live.
+    heard: list = []
+
+    class Listener(StreamListener):
+        def on_notification(self, notification) -> None:  # noqa: ANN001 (Mastodon.py's signature)
+            heard.append(notification)
+
+    stream = await asyncio.to_thread(api.stream_user_notifications, Listener(), run_async=True)
+    try:
+        await asyncio.sleep(0.5)  # connected
+        alice = remote.add_actor("alice")
+        note_id = alice.new_id("statuses")
+        ada_uri = f"{base}/users/ada"
+        mention = {"@context": AS, "id": f"{note_id}/activity", "type": "Create", "actor": alice.uri,
+                   "to": [PUBLIC], "cc": [ada_uri],
+                   "object": {"id": note_id, "type": "Note", "attributedTo": alice.uri, "to": [PUBLIC],
+                              "cc": [ada_uri], "content": "<p>@ada the bread was lovely</p>",
+                              "tag": [{"type": "Mention", "href": ada_uri, "name": "@ada"}]}}
+        assert (await remote.send(alice, f"{base}/inbox", mention))[0] == 202
+        await moot.drain()
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.05)
+        assert heard and heard[0]["type"] == "mention" and heard[0]["status"]["uri"] == note_id
+    finally:
+        # In a thread: close() waits for the stream's blocked read, which needs this loop to keep serving.
+        await asyncio.to_thread(stream.close)
 
     await asyncio.to_thread(api.revoke_access_token, allow_http=True)
     with pytest.raises(MastodonAPIError):
