@@ -29,8 +29,17 @@ def test_sqlite_refuses_several_processes(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(child) for child in found]
+    """Child processes of `pid`, from /proc (no procps needed)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:  # field 4: the parent's pid
+                children.append(int(entry.name))
+    return children
 
 
 @pytest.mark.skipif(not PG_URL, reason="several processes share one database on PostgreSQL only")
