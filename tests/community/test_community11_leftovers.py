@@ -3,11 +3,9 @@ newcomers, the moderation log of member tags, join settings and invitation links
 invite|tags` on the command line."""
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import timedelta
 from html import unescape
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +22,7 @@ from tests.community.test_members_directory import NOW, World, build_world, sign
 from tests.conftest import MootInstance
 from tests.fakeremote import FakeRemote
 from tests.web.browser import FormClient
-from web import app_keys as keys
+from tests.cli_helpers import cli, cli_env  # noqa: F401 (cli_env is a fixture)
 
 SENTENCE = re.compile(r'<p class="modlog-sentence">(.*?)</p>', re.S)
 
@@ -215,23 +213,6 @@ async def test_member_tags_join_settings_and_invitations_are_in_the_moderation_l
 
 
 # --- 5. the command line ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(moot: MootInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MOOT_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("MOOT_DATABASE_URL", moot.app[keys.SETTINGS].database_url)
-    monkeypatch.setenv("MOOT_BASE_URL", moot.base_url)
-    monkeypatch.setenv("MOOT_ALLOW_PRIVATE_ADDRESSES", "1")
-
-
-async def cli(moot: MootInstance, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = await asyncio.to_thread(cli_main, list(argv))
-    out, err = capsys.readouterr()
-    moot.use()
-    return code, out, err
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -1,10 +1,8 @@
 """The members directory for moderators: filters (UI and API), the actions at hand and their federation, the CLI."""
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +12,11 @@ from models.actors import Actor, LocalUser
 from models.follows import ACCEPTED, PENDING, Follow
 from models.groups import GroupBan, GroupMute, GroupRole
 from models.member_tags import MemberTag, MemberTagging
-from server.cli import main as cli_main
 from tests.conftest import MootInstance
 from tests.fakeremote import FakeActor, FakeRemote
 from tests.groups.helpers import join, make_group
 from tests.web.browser import FormClient
-from web import app_keys as keys
+from tests.cli_helpers import cli, cli_env  # noqa: F401 (cli_env is a fixture)
 from web.passwords import hash_password
 
 PASSWORD = "correct horse battery"
@@ -263,23 +260,6 @@ async def test_actions_from_the_directory(moot: MootInstance, remote: FakeRemote
 
 
 # --- the command line ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(moot: MootInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MOOT_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("MOOT_DATABASE_URL", moot.app[keys.SETTINGS].database_url)
-    monkeypatch.setenv("MOOT_BASE_URL", moot.base_url)
-    monkeypatch.setenv("MOOT_ALLOW_PRIVATE_ADDRESSES", "1")
-
-
-async def cli(moot: MootInstance, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = await asyncio.to_thread(cli_main, list(argv))
-    out, err = capsys.readouterr()
-    moot.use()
-    return code, out, err
 
 
 @pytest.mark.usefixtures("cli_env")

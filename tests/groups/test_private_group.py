@@ -3,9 +3,7 @@ group reaches its members only: never Public, never a pending or refused person'
 an unsigned or outsider's fetch."""
 from __future__ import annotations
 
-import asyncio
 import json
-from pathlib import Path
 from typing import Any, AsyncIterator
 
 import pytest
@@ -14,11 +12,10 @@ from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
 from models.posts import Post
 from models.queues import InboxItem
-from server import keys
-from server.cli import main as cli_main
 from tests.conftest import MootInstance, settle
 from tests.fakeremote import AS, PUBLIC, FakeActor, FakeRemote
 from tests.groups.helpers import announces, join, make_group, plain, wrapped
+from tests.cli_helpers import cli, cli_env  # noqa: F401 (cli_env is a fixture)
 
 
 @pytest.fixture
@@ -124,25 +121,6 @@ async def test_follow_waits_until_a_moderator_approves_or_rejects(
 
 
 # --- join requests through the CLI ----------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(moot: MootInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI opens its own connection to the running instance's database, as an admin's shell would."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MOOT_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("MOOT_DATABASE_URL", moot.app[keys.SETTINGS].database_url)
-    monkeypatch.setenv("MOOT_BASE_URL", moot.base_url)
-    monkeypatch.setenv("MOOT_ALLOW_PRIVATE_ADDRESSES", "1")
-
-
-async def cli(moot: MootInstance, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `moot ARGV` (it runs its own event loop, so in a thread); returns (exit code, stdout, stderr)."""
-    capsys.readouterr()
-    code = await asyncio.to_thread(cli_main, list(argv))
-    out, err = capsys.readouterr()
-    moot.use()
-    return code, out, err
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -15,7 +15,7 @@ from models.posts import Post
 from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.pagination import page_params
-from web.api.params import as_bool, int_id, read_params
+from web.api.params import as_bool, int_id, list_param, read_params
 from web.api.serializers import account as serialize_account
 from web.api.serializers import status as serialize_status
 
@@ -36,13 +36,7 @@ async def conversations(request: web.Request) -> web.Response:
 
 
 async def _status_ids(request: web.Request, params: dict) -> list[int]:
-    """`status_ids` as a JSON list, or repeated `status_ids[]` form or query fields, as apps send them."""
-    raw = params.get("status_ids")
-    if not isinstance(raw, list):
-        raw = request.query.getall("status_ids[]", [])
-        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            raw = [*raw, *(await request.post()).getall("status_ids[]", [])]
-    values = [str(value) for value in raw]
+    values = await list_param(request, params, "status_ids")
     return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19][:MAX_REPORTED_STATUSES]
 
 

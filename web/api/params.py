@@ -29,6 +29,19 @@ async def read_params(request: web.Request) -> dict[str, Any]:
             for key, value in params.items()}
 
 
+async def list_param(request: web.Request, params: dict[str, Any], name: str) -> list[str]:
+    """A list parameter as Mastodon clients send it: a JSON list, or repeated `name[]` (or `name`) form or query
+    fields (read_params keeps only one of repeated fields)."""
+    value = params.get(name, params.get(f"{name}[]"))
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    values = request.query.getall(f"{name}[]", []) + request.query.getall(name, [])
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        values += form.getall(f"{name}[]", []) + form.getall(name, [])
+    return [str(item) for item in values]
+
+
 def as_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value

@@ -9,7 +9,7 @@ from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
 from web.api.auth import optional_actor, require_actor
-from web.api.params import as_bool, int_id, read_params
+from web.api.params import as_bool, int_id, list_param, read_params
 from web.api.polls import poll_input
 from web.api.serializers import status as serialize_status
 from web.media import MediaError, attachments_for_ids, link_to_post
@@ -40,7 +40,7 @@ async def create(request: web.Request) -> web.Response:
         if parent is None:
             raise web.HTTPNotFound(text="the status to reply to does not exist")
     try:
-        media_ids = await _media_ids(request, params)
+        media_ids = await list_param(request, params, "media_ids")
         media, attachments = await attachments_for_ids(actor, media_ids, request.app[keys.FEDERATION].base_url)
     except MediaError as exc:
         raise web.HTTPUnprocessableEntity(text=str(exc)) from None
@@ -61,18 +61,6 @@ async def create(request: web.Request) -> web.Response:
         raise _status_exception(exc.status, str(exc)) from None
     await link_to_post(post, media)
     return web.json_response(await serialize_status(post, actor))
-
-
-async def _media_ids(request: web.Request, params: dict) -> list[str]:
-    """`media_ids` as a JSON list, or repeated `media_ids[]` form or query fields, as Mastodon clients send it."""
-    value = params.get("media_ids", params.get("media_ids[]"))
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    ids = request.query.getall("media_ids[]", []) + request.query.getall("media_ids", [])
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
-        ids += form.getall("media_ids[]", []) + form.getall("media_ids", [])
-    return [str(item) for item in ids]
 
 
 async def show(request: web.Request) -> web.Response:

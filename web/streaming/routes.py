@@ -14,7 +14,7 @@ from aiohttp import WSMsgType, web
 from models.actors import Actor
 from models.notifications import Notification
 from web.api.notifications import notification_json
-from web.api.scopes import OUT_OF_SCOPE, allows, grant_for_token
+from web.api.scopes import OUT_OF_SCOPE, allows, bearer_token, grant_for_token
 from web.api.serializers import status as serialize_status
 from web.streaming.hub import StreamHub, Subscriber
 from web.streaming.streams import Stream, StreamError, parse_stream
@@ -38,9 +38,9 @@ async def _notification_payload(row: Notification) -> dict[str, Any] | None:
 
 
 def _token(request: web.Request) -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
+    bearer = bearer_token(request)
+    if bearer:
+        return bearer
     if request.query.get("access_token"):
         return request.query["access_token"].strip()
     return request.headers.get("Sec-WebSocket-Protocol", "").strip()
