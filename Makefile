@@ -27,8 +27,10 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(VENV)/bin/moot migrate
 
+# One pytest worker per core; a file's tests stay on one worker so its module fixtures are built once.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/inbox_bench.py

@@ -319,13 +319,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @asynccontextmanager
 async def moot_server(
-    base_url: str, database_url: str, workdir: Path, *, run_workers: bool, extra_env: Mapping[str, str] | None = None
+    base_url: str, database_url: str, workdir: Path, *, run_workers: bool, extra_env: Mapping[str, str] | None = None,
+    serve_args: Sequence[str] = (),
 ) -> AsyncIterator[MootProcess]:
     """`moot serve --no-migrate` on base_url (http://127.0.0.1:PORT); its log goes to workdir/moot.log.
-    extra_env: more MOOT_* settings for this run."""
+    extra_env: more MOOT_* settings for this run; serve_args: more arguments (e.g. --processes 2)."""
     log_path = workdir / "moot.log"
     env = moot_environment(base_url, database_url, workdir, run_workers, extra_env or {})
-    command = [sys.executable, "-m", "server.cli", "serve", "--no-migrate"]
+    command = [sys.executable, "-m", "server.cli", "serve", "--no-migrate", *serve_args]
     with log_path.open("ab") as log:
         # A session of its own: Ctrl+C reaches only this process, which then stops Moot in order.
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -363,3 +364,126 @@ def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
                           timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"moot {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+
+
+# --- process trees and load generators in their own processes --------------------------------------
+
+
+def child_pids(pid: int) -> list[int]:
+    """Every descendant of pid (Linux /proc), e.g. the extra processes of `moot serve --processes N`."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds of a process and its live descendants (None off Linux)."""
+    own = process_cpu_seconds(pid)
+    if own is None:
+        return None
+    return own + sum(process_cpu_seconds(child) or 0.0 for child in child_pids(pid))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What the load generator processes saw: every answer's status and latency, and the wall time."""
+
+    statuses: dict[int | str, int]
+    latencies: list[float]  # seconds, sorted
+    elapsed: float
+    generator_cpu: float  # CPU seconds of all generator processes together
+    sample_errors: list[str]
+
+
+def _generator_main(url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int, ready: "object",
+                    start: "object", results: "object") -> None:
+    """One load generator process: connect, wait for the start signal, POST its share, report back."""
+    asyncio.run(_generate(url, requests, concurrency, ready, start, results))
+
+
+async def _generate(url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int, ready: "object",
+                    start: "object", results: "object") -> None:
+    statuses: dict[int | str, int] = {}
+    latencies: list[float] = []
+    errors: list[str] = []
+    pending = iter(requests)
+    connector = aiohttp.TCPConnector(limit=concurrency)  # keep-alive, one connection per lane
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+        ready.set()  # type: ignore[attr-defined]
+        await asyncio.to_thread(start.wait)  # type: ignore[attr-defined]
+        cpu_before, began = time.process_time(), time.perf_counter()
+
+        async def lane() -> None:
+            for body, headers in pending:
+                sent = time.perf_counter()
+                try:
+                    async with session.post(url, data=body, headers=headers) as response:
+                        text = await response.read()
+                        status: int | str = response.status
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    status, text = type(exc).__name__, str(exc).encode()
+                latencies.append(time.perf_counter() - sent)
+                statuses[status] = statuses.get(status, 0) + 1
+                if status != 202 and len(errors) < 3:
+                    errors.append(f"{status}: {text[:200]!r}")
+
+        await asyncio.gather(*(lane() for _ in range(concurrency)))
+        ended = time.perf_counter()
+    results.put((statuses, latencies, began, ended, time.process_time() - cpu_before, errors))  # type: ignore[attr-defined]
+
+
+def fire_from_processes(url: str, requests: Sequence[tuple[bytes, dict[str, str]]], concurrency: int,
+                        generators: int) -> LoadResult:
+    """POST every request from `generators` processes of their own (concurrency split between them), so
+    the load generator shares neither the server's process nor the benchmark's; all start together.
+    Blocking: call it with asyncio.to_thread."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    ready = [context.Event() for _ in range(generators)]
+    start, results = context.Event(), context.Queue()
+    shares = [list(requests[index::generators]) for index in range(generators)]
+    lanes = [max(1, concurrency // generators + (1 if index < concurrency % generators else 0))
+             for index in range(generators)]
+    processes = [context.Process(target=_generator_main, args=(url, share, lane, flag, start, results), daemon=True)
+                 for share, lane, flag in zip(shares, lanes, ready)]
+    for process in processes:
+        process.start()
+    try:
+        for flag in ready:
+            if not flag.wait(SERVER_START_TIMEOUT):
+                raise RuntimeError("a load generator process did not start")
+        start.set()
+        reports = [results.get(timeout=600) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+    statuses: dict[int | str, int] = {}
+    latencies: list[float] = []
+    errors: list[str] = []
+    for counts, lats, _began, _ended, _cpu, errs in reports:
+        for status, count in counts.items():
+            statuses[status] = statuses.get(status, 0) + count
+        latencies.extend(lats)
+        errors.extend(errs)
+    elapsed = max(r[3] for r in reports) - min(r[2] for r in reports)
+    return LoadResult(statuses, sorted(latencies), elapsed, sum(r[4] for r in reports), errors[:3])
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"

@@ -6,8 +6,10 @@ on one loopback address per host (127.0.0.2, 127.0.0.3, ... all on the same port
 each follower's shared inbox is http://127.0.0.N:PORT/inbox. Moot runs as a subprocess with its
 workers on, so the real worker loop does the fan-out. The clock runs from the API call
 `POST /api/v1/statuses` (as the page, with a bearer token) until the last delivery has been answered.
+The ceiling, measured in the same run: RSA-2048 signatures per second on a pool of one thread per core
+(the part of a delivery that cannot be skipped). The receivers run in this process and share the 2 cores.
 
-    .venv/bin/python bench/fanout_bench.py [--followers 1000] [--inboxes 200] [--database-url URL]
+    .venv/bin/python bench/fanout_bench.py [--followers 1000] [--inboxes 200] [--per-host 8] [--database-url URL]
 
 Needs Linux, where all of 127.0.0.0/8 reaches the loopback interface. Nothing leaves loopback.
 """
@@ -36,8 +38,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from benchlib import (
-    MachineCpu, MootProcess, cpu_report, database_session, engine_description, free_port, moot_server,
-    positive, print_machine, run_benchmark, say, throwaway_database,
+    MachineCpu, MootProcess, cpu_report, database_session, engine_description, free_port, load_average,
+    moot_server, positive, print_machine, run_benchmark, say, throwaway_database,
 )
 from federation.local_actors import create_page, create_token, create_user
 from models.actors import Actor
@@ -259,6 +261,30 @@ async def delivery_states() -> Counter[str]:
 # --- reporting ----------------------------------------------------------------------------------
 
 
+def signing_ceiling(count: int) -> tuple[float, int]:
+    """RSA-2048 signs per second over `count` delivery-shaped signing strings, on one thread per core
+    (cryptography releases the GIL while signing); returns (signs/s, threads)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    digest = "SHA-256=" + base64.b64encode(hashlib.sha256(b"x" * 1500).digest()).decode()
+    texts = [(f"(request-target): post /inbox\nhost: 127.0.{n // 256}.{n % 256}:8080\n"
+              f"date: Sun, 06 Nov 1994 08:49:37 GMT\ndigest: {digest}\ncontent-type: application/activity+json").encode()
+             for n in range(count)]
+    threads = max(2, os.cpu_count() or 2)
+
+    def sign(chunk: list[bytes]) -> int:
+        for text in chunk:
+            key.sign(text, padding.PKCS1v15(), hashes.SHA256())
+        return len(chunk)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        signed = sum(pool.map(sign, [texts[i::threads] for i in range(threads)]))
+    return signed / (time.perf_counter() - started), threads
+
+
 def report_post(result: PostResult, receivers: Receivers, args: argparse.Namespace) -> bool:
     deliveries = sum(result.per_host.values())
     exact = sum(1 for address in receivers.addresses if result.per_host.get(address) == 1)
@@ -267,7 +293,7 @@ def report_post(result: PostResult, receivers: Receivers, args: argparse.Namespa
     say(f"post {result.number}: API answered in {result.api_seconds * 1000:.0f} ms; first delivery answered at "
         f"{result.first_seconds * 1000:.0f} ms, last at {result.total_seconds * 1000:.0f} ms")
     say(f"  total (API call -> last delivery answered): {result.total_seconds:.3f} s")
-    say(f"  deliveries/s:    {deliveries / result.total_seconds:,.0f} ({deliveries} deliveries)")
+    say(f"  deliveries/s:    {deliveries / result.total_seconds:,.0f} ({deliveries} deliveries; {load_average()})")
     say(f"  per inbox:       {exact} of {len(receivers.addresses)} got exactly one "
         f"(missing {len(missing)}, duplicated {len(duplicated)}); activities seen: {len(result.activity_ids)}")
     if args.verify_sample:
@@ -279,13 +305,19 @@ def report_post(result: PostResult, receivers: Receivers, args: argparse.Namespa
     return exact == len(receivers.addresses) and not result.bad_signatures and len(result.activity_ids) == 1
 
 
-def report_summary(results: list[PostResult], states: Counter[str], args: argparse.Namespace) -> bool:
+def report_summary(results: list[PostResult], states: Counter[str], args: argparse.Namespace,
+                   ceiling: tuple[float, int, str] | None = None) -> bool:
     totals = [r.total_seconds for r in results]
     say(f"results: {args.followers:,} followers on {args.inboxes} inboxes (distinct hosts), {len(results)} post(s)")
     say(f"  total time:      first post {totals[0]:.3f} s" + (
         f"; all posts median {statistics.median(totals):.3f} s, min {min(totals):.3f} s, max {max(totals):.3f} s"
         if len(totals) > 1 else ""))
-    say(f"  deliveries/s:    {args.inboxes / totals[0]:,.0f} (first post)")
+    say(f"  deliveries/s:    {args.inboxes / totals[0]:,.0f} (first post)" + (
+        f"; best post {args.inboxes / min(totals):,.0f}" if len(totals) > 1 else ""))
+    if ceiling is not None:
+        rate, threads, load = ceiling
+        say(f"  ceiling (same run): {rate:,.0f} RSA-2048 signs/s on {threads} threads, nothing else ({load})")
+        say(f"  ratio:           best post {args.inboxes / min(totals) / rate:.0%} of the signing ceiling")
     expected = args.inboxes * len(results)
     say(f"  delivery rows:   {dict(states)} (expected {expected} done)")
     return states.get("done", 0) == expected == sum(states.values())
@@ -307,7 +339,10 @@ async def run(args: argparse.Namespace) -> bool:
                 say(f"starting moot serve (workers on) on {base_url}")
                 ok = True
                 results: list[PostResult] = []
-                async with moot_server(base_url, database_url, workdir, run_workers=True) as moot:
+                env = {"MOOT_DELIVERY_PER_HOST": str(args.per_host)}
+                if args.concurrency:
+                    env["MOOT_DELIVERY_CONCURRENCY"] = str(args.concurrency)
+                async with moot_server(base_url, database_url, workdir, run_workers=True, extra_env=env) as moot:
                     async with aiohttp.ClientSession() as session:
                         for number in range(1, args.posts + 1):
                             say(f"timing post {number} of {args.posts}")
@@ -317,7 +352,9 @@ async def run(args: argparse.Namespace) -> bool:
                 await receivers.close()
             async with database_session(database_url):
                 states = await delivery_states()
-            return report_summary(results, states, args) and ok
+            say(f"measuring the signing ceiling ({args.inboxes} signatures); {load_average()}")
+            rate, threads = await asyncio.to_thread(signing_ceiling, args.inboxes)
+            return report_summary(results, states, args, (rate, threads, load_average())) and ok
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -331,6 +368,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="posts to time one after another; the first is the headline (default 1)")
     parser.add_argument("--verify-sample", type=int, default=20,
                         help="deliveries per post whose signature is checked (default 20; 0 skips)")
+    parser.add_argument("--per-host", type=positive, default=8, help="MOOT_DELIVERY_PER_HOST (default 8)")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="MOOT_DELIVERY_CONCURRENCY (default: Moot's own default)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for all deliveries (default 60)")
     args = parser.parse_args(argv)
     if args.inboxes > args.followers:

@@ -5,9 +5,12 @@ measured). A fake remote server in this process serves the senders' actor docume
 each key once during the warm-up. Every timed request is signed before the clock starts (draft-cavage
 rsa-sha256 over "(request-target) host date digest content-type", written here with `cryptography`,
 independently of Moot's own signing code), then all are POSTed over keep-alive connections with a
-fixed concurrency. Each must be answered 202.
+fixed concurrency, from --generators load generator processes of their own. Each must be answered 202.
+The same requests then go to the bare handler of ceiling_bench.py (same machine, same generator, same
+number of server processes): the ceiling, printed with the ratio. --processes N runs `moot serve
+--processes N` (PostgreSQL only). On a 2-core machine the generators and the server share the cores.
 
-    .venv/bin/python bench/inbox_bench.py [--requests 5000] [--concurrency 64] [--database-url URL]
+    .venv/bin/python bench/inbox_bench.py [--requests 5000] [--concurrency 64] [--processes 1] [--database-url URL]
 
 Everything talks to 127.0.0.1 only.
 """
@@ -36,9 +39,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from benchlib import (
-    MachineCpu, MootProcess, cpu_report, database_session, engine_description, free_port, moot_server,
-    percentile, positive, print_machine, run_benchmark, say, throwaway_database,
+    LoadResult, MachineCpu, MootProcess, cpu_report, database_session, engine_description, fire_from_processes,
+    free_port, load_average, moot_server, percentile, positive, print_machine, run_benchmark, say,
+    throwaway_database, tree_cpu_seconds,
 )
+from ceiling_bench import CeilingResult, describe, measure_ceiling
 from models.queues import InboxItem
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -264,23 +269,26 @@ async def warm_up(session: aiohttp.ClientSession, inbox_url: str, senders: Seque
 
 @dataclass
 class Measurement:
-    outcomes: list[Outcome]
+    load: LoadResult
     elapsed: float
     server_cpu: float | None
-    client_cpu: float
+    client_cpu: float  # the load generator processes
     machine_cpu: MachineCpu | None
+    load_average: str = ""
+    ceiling: CeilingResult | None = None
 
 
-async def measure(session: aiohttp.ClientSession, moot: MootProcess, inbox_url: str, requests: Sequence[SignedRequest],
-                  concurrency: int) -> Measurement:
-    server_cpu, client_cpu, machine_cpu = moot.cpu_seconds(), time.process_time(), MachineCpu.now()
-    start = time.perf_counter()
-    outcomes = await fire(session, inbox_url, requests, concurrency, progress=True)
-    elapsed = time.perf_counter() - start
-    server_after, machine_after = moot.cpu_seconds(), MachineCpu.now()
+async def measure(moot: MootProcess, inbox_url: str, requests: Sequence[SignedRequest], concurrency: int,
+                  generators: int) -> Measurement:
+    """Time the POSTs from load generator processes of their own; the server's CPU counts all its processes."""
+    pid = moot.process.pid
+    server_cpu, machine_cpu = tree_cpu_seconds(pid), MachineCpu.now()
+    load = await asyncio.to_thread(fire_from_processes, inbox_url, [(r.body, r.headers) for r in requests],
+                                   concurrency, generators)
+    server_after, machine_after = tree_cpu_seconds(pid), MachineCpu.now()
     server_used = None if server_cpu is None or server_after is None else server_after - server_cpu
     machine_used = None if machine_cpu is None or machine_after is None else machine_after.since(machine_cpu)
-    return Measurement(outcomes, elapsed, server_used, time.process_time() - client_cpu, machine_used)
+    return Measurement(load, load.elapsed, server_used, load.generator_cpu, machine_used, load_average())
 
 
 async def stored_rows(database_url: str) -> int:
@@ -289,26 +297,38 @@ async def stored_rows(database_url: str) -> int:
 
 
 def report(args: argparse.Namespace, result: Measurement, stored: int, key_fetches: int) -> bool:
-    statuses = Counter(o.status for o in result.outcomes)
+    statuses = Counter(result.load.statuses)
     accepted = statuses.get(202, 0)
-    latencies = sorted(o.seconds * 1000 for o in result.outcomes)
+    latencies = [seconds * 1000 for seconds in result.load.latencies]
     errors = {status: count for status, count in statuses.items() if status != 202}
     expected_rows = args.actors + args.requests
     say(f"results: {args.requests:,} signed Create{{Note}} to /inbox, concurrency {args.concurrency}, "
-        f"workers {'on' if args.with_workers else 'off'}")
-    say(f"  accepted (202):  {accepted:,} of {len(result.outcomes):,}")
+        f"workers {'on' if args.with_workers else 'off'}, {args.processes} moot process(es), "
+        f"{args.generators} load generator process(es)")
+    say(f"  accepted (202):  {accepted:,} of {sum(statuses.values()):,}")
     say(f"  errors:          {dict(errors) or 'none'}")
-    for outcome in [o for o in result.outcomes if o.status != 202][:3]:
-        say(f"    e.g. {outcome.status}: {outcome.detail}")
-    say(f"  elapsed:         {result.elapsed:.2f} s")
+    for sample in result.load.sample_errors:
+        say(f"    e.g. {sample}")
+    say(f"  elapsed:         {result.elapsed:.2f} s ({result.load_average})")
     say(f"  accepted/s:      {accepted / result.elapsed:,.0f}")
+    if result.server_cpu is not None and accepted:
+        say(f"  CPU a request:   {result.server_cpu / accepted * 1e6:,.0f} µs (moot, all its processes)")
     say(f"  latency:         p50 {percentile(latencies, 0.50):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
         f"max {latencies[-1]:.1f} ms")
     for index, line in enumerate(cpu_report(result.elapsed, result.server_cpu, result.client_cpu, result.machine_cpu)):
         say(f"  {'CPU:' if index == 0 else '':17s}{line}")
     say(f"  stored:          {stored:,} inbox rows (expected {expected_rows:,}: {args.actors} warm-up + timed)")
     say(f"  key fetches:     {key_fetches} (one per sender expected: {args.actors})")
-    return accepted == len(result.outcomes) == args.requests and stored == expected_rows
+    ok = accepted == sum(statuses.values()) == args.requests and stored == expected_rows
+    if result.ceiling is not None:
+        ceiling = result.ceiling
+        for line in describe(ceiling, "ceiling, same run: bare aiohttp handler (body, Digest, signature, JSON, "
+                             "one RSA verify)"):
+            say(f"  {line}")
+        say(f"  ratio:           moot {accepted / result.elapsed:,.0f}/s = "
+            f"{accepted / result.elapsed / ceiling.accepted_per_second:.0%} of the ceiling")
+        ok = ok and ceiling.load.statuses.get(202, 0) == args.requests
+    return ok
 
 
 async def against_moot(
@@ -318,8 +338,9 @@ async def against_moot(
     base_url = f"http://127.0.0.1:{free_port()}"
     inbox_url = f"{base_url}/inbox"
     say(f"starting moot serve on {base_url}")
+    serve_args = ["--processes", str(args.processes)] if args.processes > 1 else []
     async with moot_server(base_url, database_url, workdir, run_workers=args.with_workers,
-                           extra_env=NO_RATE_LIMITS) as moot:
+                           extra_env=NO_RATE_LIMITS, serve_args=serve_args) as moot:
         connector = aiohttp.TCPConnector(limit=args.concurrency)  # keep-alive, one connection per lane
         timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -327,8 +348,15 @@ async def against_moot(
             await warm_up(session, inbox_url, senders)
             say(f"signing {args.requests:,} requests (before the clock starts)")
             requests = await sign_requests(senders, inbox_url, args.requests)
-            say(f"timing {args.requests:,} POSTs, {args.concurrency} in flight")
-            return await measure(session, moot, inbox_url, requests, args.concurrency)
+            say(f"timing {args.requests:,} POSTs, {args.concurrency} in flight, from {args.generators} "
+                f"load generator process(es); {load_average()}")
+            result = await measure(moot, inbox_url, requests, args.concurrency, args.generators)
+    if not args.no_ceiling:
+        say("timing the same requests against the bare handler (the ceiling), same generator")
+        keys = {sender.key_id: sender.public_pem for sender in senders}
+        result.ceiling = await measure_ceiling("verify", args.processes, keys, [(r.body, r.headers) for r in requests],
+                                               args.concurrency, args.generators, workdir)
+    return result
 
 
 async def run(args: argparse.Namespace) -> bool:
@@ -354,6 +382,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=positive, default=5000, help="timed requests (default 5000)")
     parser.add_argument("--concurrency", type=positive, default=64, help="requests in flight (default 64)")
     parser.add_argument("--actors", type=positive, default=50, help="remote senders, one key each (default 50)")
+    parser.add_argument("--processes", type=positive, default=1,
+                        help="moot serve --processes N, and as many bare-handler processes (PostgreSQL only for N>1)")
+    parser.add_argument("--generators", type=positive, default=2, help="load generator processes (default 2)")
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the bare-handler ceiling")
     parser.add_argument("--with-workers", action="store_true",
                         help="also run Moot's queue workers, which then process the activities while timing")
     return parser.parse_args(argv)

@@ -12,15 +12,14 @@
 """
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from federation import modlog
+from federation.media_store import MediaStore, store_of
 from federation.outbox import publish
 from federation.schedule import schedule, unschedule
 from federation.vocab import AS_CONTEXT, PUBLIC, SECURITY_CONTEXT
@@ -109,9 +108,9 @@ async def cancel_deletion(admin: Actor, account: LocalUser, *, reason: str = "")
     account.deletion_requested_at = account.delete_after = None
 
 
-async def purge_account(account: LocalUser, media_dir: Path | None = None) -> None:
+async def purge_account(account: LocalUser, store: "MediaStore | None" = None) -> None:
     """Remove the person's data; the actor stays as a tombstone and the posts as deleted rows in their threads.
-    Their uploads go too: the rows, and the files when `media_dir` is given."""
+    Their uploads go too: the rows, and the files when the media `store` is given."""
     actor_id = account.actor_id
     files = list(await MediaFile.filter(owner_id=actor_id).values_list("file_name", flat=True))
     async with in_transaction():
@@ -132,13 +131,8 @@ async def purge_account(account: LocalUser, media_dir: Path | None = None) -> No
             indexable=False, private_key_pem=None)
         await MediaFile.filter(owner_id=actor_id).delete()
         await LocalUser.filter(id=account.id).delete()
-    if media_dir is not None and files:
-        await asyncio.to_thread(_unlink, media_dir, files)
-
-
-def _unlink(directory: Path, names: list[str]) -> None:
-    for name in names:
-        (directory / name).unlink(missing_ok=True)
+    if store is not None and files:
+        await store.delete(files)
 
 
 async def purge_job(ctx: "FederationContext", job: ScheduledJob, now: datetime) -> None:
@@ -147,7 +141,7 @@ async def purge_job(ctx: "FederationContext", job: ScheduledJob, now: datetime) 
     if account is None or account.deletion_requested_at is None or (
             account.delete_after is not None and account.delete_after > now):
         return
-    await purge_account(account, getattr(ctx, "media_dir", None))
+    await purge_account(account, store_of(ctx))
 
 
 def gone_actor_document(actor: Actor) -> dict[str, Any]:

@@ -5,8 +5,9 @@
 - actor.json: the actor document; likes.json: the liked posts' ids;
 - following_accounts.csv (Mastodon's follow import), groups.csv (groups joined, by account address),
 - bookmarks.csv, when there are bookmarks (the posts' URIs, one a line, as Mastodon writes it),
-- blocked_accounts.csv, muted_accounts.csv, blocked_domains.csv: in Mastodon's import shapes. Moot has no
-  per-person blocks or mutes yet, so these are empty (the header only where Mastodon writes one).
+- blocked_accounts.csv, muted_accounts.csv, blocked_domains.csv: in Mastodon's import shapes (the header only
+  where Mastodon writes one). Blocks and mutes are the person's own (federation/people); Moot has no
+  per-person domain blocks, so blocked_domains.csv is empty.
 
 Built in memory: MAX_EXPORT_POSTS bounds the size (about 2 KB a post, so tens of MB at most).
 """
@@ -19,6 +20,7 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 
 from federation import audience, render
+from federation.people.personal_filters import blocked_targets, muted_targets
 from federation.post_documents import post_document
 from federation.vocab import AS_CONTEXT, GROUP
 from models.actors import Actor
@@ -97,8 +99,9 @@ async def export_zip(ctx: "FederationContext", actor: Actor) -> bytes:
         "likes.json": json.dumps(likes, ensure_ascii=False, indent=2),
         "following_accounts.csv": _csv([[_address(a), "true", "false", ""] for a in accounts], FOLLOWING_HEADER),
         "groups.csv": _csv([[_address(g)] for g in groups], ["Account address"]),
-        "blocked_accounts.csv": _csv([]),
-        "muted_accounts.csv": _csv([], ["Account address", "Hide notifications"]),
+        "blocked_accounts.csv": _csv([[_address(a)] for a in await blocked_targets(actor)]),
+        "muted_accounts.csv": _csv([[_address(a), "true" if hide else "false"] for a, hide in await muted_targets(actor)],
+                                   ["Account address", "Hide notifications"]),
         "blocked_domains.csv": _csv([]),
     }
     bookmarks = await _bookmarks(actor)

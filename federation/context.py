@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from federation.inbox.intake import InboxWriter
     from federation.keys import KeyStore
     from federation.mail import MailSettings
+    from federation.media_store import MediaStore
     from federation.metrics import Metrics
     from pathlib import Path
     from models.actors import Actor
@@ -49,6 +50,9 @@ class FederationContext:
     keys: "KeyStore"
     inbox_writer: "InboxWriter"
     delivery_concurrency: int = 32
+    # Deliveries in flight to one remote host at most, and the threads that sign them (0: one per core).
+    delivery_per_host: int = 8
+    signing_threads: int = 0
     # Set by anything that creates queue rows, so an idle worker wakes at once instead of at its next poll.
     work_available: asyncio.Event = field(default_factory=asyncio.Event)
     # The delivery loop's own wake-up: set with work_available, and when a fan-out creates deliveries.
@@ -68,6 +72,8 @@ class FederationContext:
     metrics: "Metrics | None" = None
     # Where uploaded files live (MOOT_DATA_DIR/media), for housekeeping that removes unused uploads.
     media_dir: "Path | None" = None
+    # Where uploads are stored and served from (federation/media_store: local disk or S3); set by server/.
+    media_store: "MediaStore | None" = None
     # The name, description and rules, with an admin's run-time overrides over instance_name/description.
     instance_info: InstanceInfoCache = field(init=False)
 

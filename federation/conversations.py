@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 
 from federation import audience
 from federation.actions import StatusInput, create_status
+from federation.people import personal_filters
 from models.actors import Actor
 from models.conversations import ConversationRead
 from models.posts import Post, PostAddressee
@@ -39,7 +40,8 @@ class Conversation:
 
 
 def _direct(reader: Actor) -> Q:
-    return audience.visible_posts(audience.viewer_of(reader)) & Q(visibility=DIRECT, audience_group_id=None)
+    return (audience.visible_posts(audience.viewer_of(reader)) & Q(visibility=DIRECT, audience_group_id=None)
+            & personal_filters.hidden_q(reader))  # blocked and muted accounts (federation/people)
 
 
 async def _roots(posts: list[Post], reader: Actor) -> dict[int, int]:
@@ -137,6 +139,15 @@ async def mark_read(reader: Actor, root: Post, last: Post) -> None:
 
 def _mention(actor: Actor) -> str:
     return f"@{actor.username}@{actor.domain}"
+
+
+async def start(ctx: "FederationContext", author: Actor, recipient: Actor, text: str) -> Post:
+    """Begin a conversation as `author` with one person or page: a direct post mentioning them, addressed to
+    them alone (federation/actions/statuses.py, as a Mastodon DM), and read by its author."""
+    post = await create_status(ctx, author, StatusInput(text=f"{_mention(recipient)} {text}".strip(),
+                                                        visibility=DIRECT))
+    await mark_read(author, post, post)
+    return post
 
 
 async def reply(ctx: "FederationContext", author: Actor, last: Post, others: list[Actor], text: str) -> Post:

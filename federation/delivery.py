@@ -5,6 +5,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,8 +17,7 @@ from tortoise.transactions import in_transaction
 from federation.http import FetchError
 from federation.metrics import record_delivery, record_fanouts
 from federation.queue import backoff_delay, claim, retry_after, utcnow
-from federation.signatures import sign_request
-from federation import vocab
+from federation.delivery_signing import Prepared, sign_all, signing_jobs
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from federation.insights.events import remove_follows
@@ -110,6 +110,7 @@ class Outcome:
     status: int | None
     error: str | None
     retry_after: timedelta | None = None
+    permanent: bool = False  # the request can never be made (an unsignable URL or key): no retry
 
     @property
     def ok(self) -> bool:
@@ -121,70 +122,176 @@ class Outcome:
 
     @property
     def retryable(self) -> bool:
+        if self.permanent:
+            return False
         return self.status is None or self.status >= 500 or self.status in RETRYABLE_STATUSES
 
 
-@dataclass(frozen=True)
-class Prepared:
-    delivery: Delivery
-    activity: OutboundActivity
-    body: bytes
+# --- sending ------------------------------------------------------------------------------------------
 
 
 async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
-    """Claim due deliveries and send them all (tests and single passes); the worker uses delivery_loop."""
+    """Claim due deliveries and send them all (tests and single passes); the worker uses delivery_loop.
+    At most delivery_concurrency in flight, and delivery_per_host to any one host."""
     deliveries = await claim(Delivery, limit=limit)
     if not deliveries:
         return 0
     limiter = asyncio.Semaphore(ctx.delivery_concurrency)
+    per_host: dict[str, asyncio.Semaphore] = {}
 
     async def send(item: Prepared) -> Outcome:
-        async with limiter:
+        host_limiter = per_host.setdefault(item.host, asyncio.Semaphore(ctx.delivery_per_host))
+        async with host_limiter, limiter:
             return await send_one(ctx, item)
 
-    await _record(list(await asyncio.gather(*(send(item) for item in await prepare(ctx, deliveries)))))
+    items = await sign_all(ctx, await prepare(ctx, deliveries))
+    await _record(list(await asyncio.gather(*(send(item) for item in items))))
     return len(deliveries)
 
 
+# Outcomes are written in batches: when this many have gathered, or the oldest has waited this long.
+RECORD_BATCH = 100
+RECORD_DELAY = 0.1
+# A host that already has twice its cap claimed (in flight and waiting) gets its further deliveries put
+# back for this long, without spending an attempt, so they do not sit claimed while other hosts wait.
+HOST_BUSY_DEFER = timedelta(seconds=1)
+
+
+class DeliveryPump:
+    """The state of one delivery loop: deliveries claimed and signed ahead (`ready`), the ones in flight,
+    per host, and outcomes not yet written. Claiming and signing run as one background task, so sending
+    never waits for them while there is anything ready."""
+
+    def __init__(self, ctx: "FederationContext") -> None:
+        self.ctx = ctx
+        self.ready: deque[Prepared] = deque()
+        self.inflight: dict[asyncio.Task[Outcome], str] = {}
+        self.per_host: Counter[str] = Counter()
+        self.outcomes: list[Outcome] = []
+        self.first_outcome_at = 0.0
+        self.refill: asyncio.Task[int] | None = None
+        self.idle = False  # the last claim found less than it asked for: wait for news or the poll
+
+    @property
+    def concurrency(self) -> int:
+        return max(1, self.ctx.delivery_concurrency)
+
+    def wants_more(self) -> bool:
+        return self.refill is None and not self.idle and len(self.ready) < self.concurrency
+
+    def start_refill(self) -> None:
+        want = 2 * self.concurrency - len(self.ready)
+        self.refill = asyncio.create_task(self._refill(want))
+
+    async def _refill(self, want: int) -> int:
+        deliveries = await claim(Delivery, limit=want)
+        if len(deliveries) < want:
+            self.idle = True
+        items = await prepare(self.ctx, deliveries)
+        claimed = Counter(self.per_host) + Counter(item.host for item in self.ready)
+        keep, defer = [], []
+        for item in items:
+            claimed[item.host] += 1
+            (keep if claimed[item.host] <= 2 * self.ctx.delivery_per_host else defer).append(item.delivery.id)
+        if defer:
+            await Delivery.filter(id__in=defer).update(next_attempt_at=utcnow() + HOST_BUSY_DEFER, locked_until=None)
+        kept = set(keep)
+        for job in asyncio.as_completed(signing_jobs(self.ctx, [i for i in items if i.delivery.id in kept])):
+            signed = await job  # awaited first: self.ready is looked up after, never a stale deque
+            self.ready.extend(signed)
+            self.ctx.deliveries_available.set()  # wake the loop: there is something to send
+        return len(deliveries)
+
+    def start_ready(self) -> None:
+        """Start what is ready, in order, as far as the global and per-host caps allow."""
+        waiting: deque[Prepared] = deque()
+        while self.ready and len(self.inflight) < self.concurrency:
+            item = self.ready.popleft()
+            if self.per_host[item.host] >= self.ctx.delivery_per_host:
+                waiting.append(item)
+                continue
+            self.per_host[item.host] += 1
+            self.inflight[asyncio.create_task(send_one(self.ctx, item))] = item.host
+        waiting.extend(self.ready)
+        self.ready.clear()  # the same deque, changed in place: a refill may be adding to it
+        self.ready.extend(waiting)
+
+    def finished(self, tasks: set[asyncio.Task[Outcome]]) -> None:
+        for task in tasks:
+            host = self.inflight.pop(task)
+            self.per_host[host] -= 1
+            if self.per_host[host] <= 0:
+                del self.per_host[host]
+            if task.exception() is not None:  # not recorded: the row keeps its lease and is tried again
+                log.error("delivery task failed", exc_info=task.exception())
+                continue
+            if not self.outcomes:
+                self.first_outcome_at = time.monotonic()
+            self.outcomes.append(task.result())
+
+    def record_due(self) -> bool:
+        """Batch only while busy (more is ready to send); otherwise write at once."""
+        return bool(self.outcomes) and (
+            len(self.outcomes) >= RECORD_BATCH or not self.ready or not self.inflight
+            or time.monotonic() - self.first_outcome_at >= RECORD_DELAY)
+
+    async def record(self) -> None:
+        outcomes, self.outcomes = self.outcomes, []
+        try:
+            await _record(outcomes)
+        except Exception:  # not recorded: the rows keep their lease and are delivered again
+            log.exception("recording %d delivery outcomes failed", len(outcomes))
+
+    async def stop(self) -> None:
+        """Let running deliveries finish briefly and record them; give back what was claimed but not sent."""
+        if self.refill is not None:
+            self.refill.cancel()
+            await asyncio.gather(self.refill, return_exceptions=True)
+        if self.inflight:
+            done, pending = await asyncio.wait(set(self.inflight), timeout=5)
+            self.finished(done)
+            for task in pending:  # these keep their lease and are retried after it ends
+                task.cancel()
+        if self.outcomes:
+            await self.record()
+        unsent = [item.delivery.id for item in self.ready]
+        if unsent:
+            await Delivery.filter(id__in=unsent).update(locked_until=None)
+
+
 async def delivery_loop(ctx: "FederationContext", stop: asyncio.Event, poll: float = 1.0) -> None:
-    """Keep up to delivery_concurrency deliveries in flight, claiming more as each one finishes,
-    so one slow or dead inbox holds up only its own slot, never the rest of the queue."""
-    inflight: set[asyncio.Task[Outcome]] = set()
+    """Keep up to delivery_concurrency deliveries in flight (and at most delivery_per_host to one host),
+    claiming and signing more ahead while they run, so one slow or dead inbox holds up only its own slot,
+    never the rest of the queue; outcomes are written in batches."""
+    pump = DeliveryPump(ctx)
+    last_poll = time.monotonic()
     while not stop.is_set():
         # Cleared before claiming, so deliveries queued while we claim still wake us.
         ctx.deliveries_available.clear()
-        free = ctx.delivery_concurrency - len(inflight)
-        if free > 0:
-            try:
-                for item in await prepare(ctx, await claim(Delivery, limit=free)):
-                    inflight.add(asyncio.create_task(send_one(ctx, item)))
-            except Exception:  # the database hiccupped: the rows keep their lease and come back
-                log.exception("claiming deliveries failed")
-        # Sleep until a delivery finishes (a slot is free), new deliveries are queued, or the poll passes.
+        if time.monotonic() - last_poll >= poll:
+            pump.idle, last_poll = False, time.monotonic()
+        if pump.wants_more():
+            pump.start_refill()
+        pump.start_ready()
+        # Sleep until a delivery finishes, more are signed or queued, a refill ends, or the poll passes.
         waker = asyncio.create_task(ctx.deliveries_available.wait())
-        done, _ = await asyncio.wait({*inflight, waker}, timeout=poll, return_when=asyncio.FIRST_COMPLETED)
+        waits: set[asyncio.Future[Any]] = {*pump.inflight, waker}
+        if pump.refill is not None:
+            waits.add(pump.refill)
+        timeout = RECORD_DELAY if pump.outcomes else poll
+        done, _ = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         waker.cancel()
-        finished = [task for task in done if task is not waker]
-        inflight.difference_update(finished)
-        for task in finished:
-            if task.exception() is not None:
-                log.error("delivery task failed", exc_info=task.exception())
-        # Everything that finished since the last wake-up is recorded together: one write per batch,
-        # while the deliveries still in flight go on.
-        outcomes = [task.result() for task in finished if task.exception() is None]
-        if outcomes:
-            try:
-                await _record(outcomes)
-            except Exception:  # not recorded: the rows keep their lease and are delivered again
-                log.exception("recording %d delivery outcomes failed", len(outcomes))
-    if inflight:
-        # Let running deliveries finish briefly; the rest keep their lease and are retried after it ends.
-        done, pending = await asyncio.wait(inflight, timeout=5)
-        outcomes = [task.result() for task in done if task.exception() is None]
-        if outcomes:
-            await _record(outcomes)
-        for task in pending:
-            task.cancel()
+        if waker in done:
+            pump.idle = False
+        if pump.refill is not None and pump.refill.done():
+            if pump.refill.exception() is not None:  # the database hiccupped: the rows keep their lease
+                log.error("claiming deliveries failed", exc_info=pump.refill.exception())
+                pump.idle = True
+            pump.refill = None
+        pump.finished({task for task in done if task in pump.inflight})
+        if pump.record_due():
+            await pump.record()
+    await pump.stop()
 
 
 async def prepare(ctx: "FederationContext", deliveries: list[Delivery]) -> list[Prepared]:
@@ -214,9 +321,9 @@ async def prepare(ctx: "FederationContext", deliveries: list[Delivery]) -> list[
 
 
 async def send_one(ctx: "FederationContext", item: Prepared) -> Outcome:
-    """Send one delivery; the caller records outcomes in batches."""
+    """Send one signed delivery; the caller records outcomes in batches."""
     started = time.perf_counter()
-    outcome = await _post(ctx, item.delivery, item.activity, item.body)
+    outcome = await _post(ctx, item)
     record_delivery(ctx, item.delivery.id, _result_of(outcome), started, item.delivery.host)
     return outcome
 
@@ -228,21 +335,13 @@ def _result_of(outcome: Outcome) -> str:
     return "retry" if outcome.retryable and outcome.delivery.attempts + 1 < MAX_ATTEMPTS else "failed"
 
 
-async def _post(ctx: "FederationContext", delivery: Delivery, activity: OutboundActivity, body: bytes) -> Outcome:
-    actor = activity.actor
+async def _post(ctx: "FederationContext", item: Prepared) -> Outcome:
+    delivery = item.delivery
+    if item.headers is None:
+        return Outcome(delivery, None, item.error or "not signed", permanent=item.error is not None)
     try:
-        # RSA signing releases the GIL, so a thread pool signs on both cores.
-        headers = await asyncio.to_thread(
-            sign_request,
-            method="POST",
-            url=delivery.inbox_url,
-            key_id=actor.public_key_id,
-            private_key_pem=actor.private_key_pem,
-            body=body,
-            content_type=vocab.ACTIVITY_JSON,
-        )
         response = await ctx.http.request(
-            "POST", delivery.inbox_url, headers=headers, body=body, follow_redirects=False,
+            "POST", delivery.inbox_url, headers=item.headers, body=item.body, follow_redirects=False,
             timeout=DELIVERY_TIMEOUT_SECONDS, keep_body=DELIVERY_ANSWER_BYTES,
         )
     except FetchError as exc:

@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from federation.content import render_text
@@ -137,10 +138,14 @@ async def ensure_instance_actor(ctx: "FederationContext") -> Actor:
     """The Application actor that signs our fetches; created on first start."""
     actor = await Actor.filter(type=APPLICATION, is_local=True).first()
     if actor is None:
-        actor = await new_local_actor(
-            ctx.urls, ctx.host, APPLICATION, INSTANCE_ACTOR_NAME, display_name=ctx.instance_name,
-            summary="The instance actor of this Moot server.",
-        )
+        try:
+            actor = await new_local_actor(
+                ctx.urls, ctx.host, APPLICATION, INSTANCE_ACTOR_NAME, display_name=ctx.instance_name,
+                summary="The instance actor of this Moot server.",
+            )
+        except IntegrityError:
+            # Processes started together on a new database (serve and workers) race to create it: one wins.
+            actor = await Actor.get(type=APPLICATION, is_local=True)
     return actor
 
 

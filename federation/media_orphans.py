@@ -4,14 +4,13 @@ to the instance, not to a post (they have no access key), and so is any file an 
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tortoise.expressions import Q
 
+from federation.media_store import store_of
 from federation.queue import utcnow
 from models.accounts import MediaFile
 from models.actors import Actor
@@ -43,18 +42,12 @@ async def remove_orphaned_media(ctx: "FederationContext", now: datetime | None =
     # Only rows still unattached go: a post may have taken one since we read it.
     removed = await MediaFile.filter(id__in=[m.id for m in orphans], post_id=None).delete() if orphans else 0
     still = set(await MediaFile.filter(id__in=[m.id for m in orphans]).values_list("id", flat=True))
-    media_dir: Path | None = getattr(ctx, "media_dir", None)
-    if media_dir is not None:
-        gone = [m.file_name for m in orphans if m.id not in still]
-        await asyncio.to_thread(_unlink, media_dir, gone)
+    store = store_of(ctx)  # local disk or a bucket (federation/media_store)
+    if store is not None:
+        await store.delete([m.file_name for m in orphans if m.id not in still])
     metrics = getattr(ctx, "metrics", None)
     if metrics is not None and removed:
         metrics.media_removed.inc(removed)
     if removed:
         log.info("removed %d uploads no post used", removed)
     return removed
-
-
-def _unlink(directory: Path, names: list[str]) -> None:
-    for name in names:
-        (directory / name).unlink(missing_ok=True)

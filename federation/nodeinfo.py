@@ -28,8 +28,11 @@ async def usage() -> dict[str, Any]:
     }
 
 
-def render_nodeinfo(version: str, software_version: str, name: str, description: str, stats: dict[str, Any]) -> dict[str, Any]:
+def render_nodeinfo(version: str, software_version: str, name: str, description: str, stats: dict[str, Any],
+                    repository: str | None = None) -> dict[str, Any]:
     software: dict[str, Any] = {"name": "moot", "version": software_version}
+    if repository and version != "2.0":  # software.repository is NodeInfo 2.1's
+        software["repository"] = repository
     return {
         "version": version,
         "software": software,

@@ -171,7 +171,9 @@ def _timestamp(value: int, what: str) -> datetime:
         raise SignatureError(f"{what} {value} is not a usable timestamp") from error
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_http_date(value: str) -> datetime:
+    """Cached: within a second, every request carries the same Date (errors are not cached)."""
     try:
         return _utc(email.utils.parsedate_to_datetime(value))
     except (TypeError, ValueError) as error:

@@ -9,28 +9,46 @@ from typing import Any, Iterable
 from tortoise.expressions import Q, Subquery
 
 from federation import audience
+from federation.people.personal_filters import hidden_q
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
-from models.posts import ANNOUNCE, Interaction
+from models.posts import ANNOUNCE, Post
 
 
 async def home_filter(user: Actor) -> Q:
-    """The home timeline of a local person or page: what it follows and what they boosted, the groups it
-    joined, its own posts, and direct messages to or from it."""
+    """The posts of the home timeline of a local person or page: what it follows, the groups it joined, its
+    own posts, and direct messages to or from it. What they boosted comes as entries of its own, at the
+    boost's time (home_boosts_filter, merged by federation/home_timeline.py)."""
+    author_ids, group_ids = await home_sources(user)
+    wanted = Q(author_id__in=author_ids) | Q(visibility="direct")
+    if group_ids:
+        wanted |= Q(group_id__in=group_ids, in_reply_to_uri=None)
+    # Blocked and muted accounts (and those blocking the user) stay out: federation/people/personal_filters.py.
+    return wanted & audience.visible_posts(audience.viewer_of(user)) & Q(removed_at=None) & hidden_q(user)
+
+
+async def home_sources(user: Actor) -> tuple[list[int], list[int]]:
+    """Whom a home timeline follows: the people and pages (and the user itself), and the groups."""
     follows = await Follow.filter(follower=user, state=ACCEPTED).values_list("target_id", "target__type")
     group_ids = [target for target, kind in follows if kind == "Group"]
     author_ids = [target for target, kind in follows if kind != "Group"] + [user.id]
-    # Also what they boosted (shown at the post's own time: a timeline entry per boost is for later).
-    boosted = Subquery(Interaction.filter(kind=ANNOUNCE, actor_id__in=author_ids).values("post_id"))
-    wanted = Q(author_id__in=author_ids) | Q(visibility="direct") | Q(id__in=boosted)
-    if group_ids:
-        wanted |= Q(group_id__in=group_ids, in_reply_to_uri=None)
-    return wanted & audience.visible_posts(audience.viewer_of(user)) & Q(removed_at=None)
+    return author_ids, group_ids
+
+
+async def home_boosts_filter(user: Actor) -> Q:
+    """The boosts (Interaction rows) of a home timeline: by those it follows (or itself), of posts the user
+    may see (the audience's rule) that are neither removed nor deleted; hidden accounts stay out either way."""
+    author_ids, _ = await home_sources(user)
+    visible = Subquery(Post.filter(audience.visible_posts(audience.viewer_of(user)) & hidden_q(user),
+                                   removed_at=None, deleted_at=None).values("id"))
+    return (Q(kind=ANNOUNCE, actor_id__in=author_ids, home_position__not_isnull=True, post_id__in=visible)
+            & hidden_q(user, "actor_id"))
 
 
 def public_filter(viewer: audience.Viewer, *, local: bool = False, remote: bool = False) -> Q:
     """The public timeline: public posts the viewer may see in shared listings, only local or only remote ones."""
     wanted = audience.listed_posts(viewer) & Q(visibility="public", removed_at=None, deleted_at=None)
+    wanted &= hidden_q(viewer.actor)  # blocked and muted accounts: federation/people/personal_filters.py
     if local and not remote:
         wanted &= Q(is_local=True)
     elif remote and not local:

@@ -134,6 +134,8 @@ class ApiToken(Model):
     granted_by: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="granted_tokens", null=True, on_delete=fields.CASCADE
     )
+    # The SHA-256 of the refresh token of an OAuth grant: redeeming it rotates both (web/oauth/refresh.py).
+    refresh_token_hash = fields.CharField(max_length=64, null=True, db_index=True)
 
     class Meta:
         table = "api_token"

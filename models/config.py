@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "models.oauth",
     "models.notifications",
     "models.remote_groups",
+    "models.personal_blocks",
 ]
 
 

@@ -15,7 +15,8 @@ class GroupDailyStat(Model):
     """One local group's figures for one finished day.
 
     active is the number of members who posted, replied, voted or checked in that day, active_week and
-    active_month the distinct ones over the 7 and 30 days ending that day.
+    active_month the distinct ones over the 7 and 30 days ending that day, active_prior_week and
+    active_prior_month over the 6 and 29 days ending that day.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -32,6 +33,10 @@ class GroupDailyStat(Model):
     active = fields.IntField(default=0)
     active_week = fields.IntField(default=0)
     active_month = fields.IntField(default=0)
+    # Distinct active people over the 6 and 29 days ending this day: the day after adds its own people to
+    # these (null on days rolled up before they were kept).
+    active_prior_week = fields.IntField(null=True)
+    active_prior_month = fields.IntField(null=True)
     held = fields.IntField(default=0)
     removed = fields.IntField(default=0)
     reported = fields.IntField(default=0)
@@ -106,3 +111,21 @@ class GroupTopContributor(Model):
     class Meta:
         table = "group_top_contributor"
         indexes = (("group_id", "days", "until"),)
+
+
+class GroupServerCount(Model):
+    """A snapshot of one local group's members per server (domain), taken by the nightly rollup. The insights
+    page adds the joins and leaves recorded since `taken_at`, and counts live when the sum disagrees with
+    the members now."""
+
+    id = fields.BigIntField(primary_key=True)
+    group: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="server_counts", on_delete=fields.CASCADE
+    )
+    domain = fields.CharField(max_length=255)
+    members = fields.IntField(default=0)
+    taken_at = fields.DatetimeField()
+
+    class Meta:
+        table = "group_server_count"
+        unique_together = (("group", "domain"),)

@@ -122,7 +122,11 @@ class Interaction(Model):
     )
     activity_uri = fields.CharField(max_length=URL_LENGTH, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # For a boost: the newest post id when it was recorded, so a home timeline sorts it among the posts
+    # at the boost's own time (federation/home_timeline.py).
+    home_position = fields.BigIntField(null=True)
 
     class Meta:
         table = "interaction"
-        indexes = (("post_id", "kind"), ("created_at",))  # insights roll up by time
+        # Insights roll up by time: post_id and kind ride along so a day's counts read the index alone.
+        indexes = (("post_id", "kind"), ("created_at", "post_id", "kind"))

@@ -11,6 +11,7 @@ from typing import Sequence
 from aiohttp import web
 
 from federation.local_actors import LocalActorError, create_page, create_token, create_user
+from federation.media_store import MediaStoreError
 from models.actors import Actor, LocalUser
 from server.app import create_app
 from server.session import federation_session
@@ -19,6 +20,7 @@ from server.cli_accounts import AccountCommandError, add_account_commands
 from server.cli_groups import GroupCommandError, add_group_commands
 from server.cli_members import MembersCommandError, add_members_commands
 from server.cli_backup import BackupError, add_backup_commands
+from server.cli_media import MediaCommandError, add_media_commands
 from server.cli_queue import QueueCommandError, add_queue_commands
 from server.logging_setup import configure_logging
 from server.health import serve_worker_endpoints
@@ -222,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_admin_commands(commands)
     add_queue_commands(commands)  # moot queue stats|retry|discard
     add_backup_commands(commands)  # moot backup DEST
+    add_media_commands(commands)  # moot media check|copy-local
 
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
         dest="token_command", required=True, metavar="ACTION")
@@ -243,7 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_format, settings.log_level, verbose=args.verbose)  # MOOT_LOG_FORMAT/LEVEL
         args.handler(settings, args)
     except (SettingsError, SchemaError, CommandError, AccountCommandError, GroupCommandError, AdminCommandError,
-            MembersCommandError, QueueCommandError, BackupError) as exc:
+            MembersCommandError, QueueCommandError, BackupError, MediaStoreError,
+            MediaCommandError) as exc:
         print(f"moot: {exc}", file=sys.stderr)
         return 2
     return 0

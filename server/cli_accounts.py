@@ -64,7 +64,7 @@ def cmd_delete(settings: Settings, args: argparse.Namespace) -> None:
                     raise AccountCommandError(f"{args.name} is already scheduled for deletion") from None
                 purge_at = None
             if args.now:
-                await purge_account(await LocalUser.get(id=account.id), getattr(fed, "media_dir", None))
+                await purge_account(await LocalUser.get(id=account.id), fed.media_store)
                 return f"Deleted {args.name} and removed its data now."
             return f"Deleted {args.name}: it cannot sign in; its data is removed on {purge_at:%Y-%m-%d %H:%M} UTC."
 

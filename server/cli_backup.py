@@ -2,7 +2,8 @@
 
 SQLite's online backup API copies the database page by page while other connections go on reading and
 writing; the copy is one consistent moment. DEST is a directory (created; it must be empty) or a file
-ending in .tar.gz. On PostgreSQL the command prints the pg_dump command to use instead.
+ending in .tar.gz. On PostgreSQL the command prints the pg_dump command to use instead. Media kept in an S3
+bucket (MOOT_MEDIA_STORAGE=s3) is not copied: the bucket is backed up on its own.
 """
 from __future__ import annotations
 
@@ -90,9 +91,12 @@ def make_backup(settings: Settings, dest: str, progress: Callable[[str], None] =
         raise BackupError(
             "this instance runs on PostgreSQL: back the database up with pg_dump, for example\n  "
             + pg_dump_command(settings.database_url, dest)
-            + f"\nand copy the media directory with it:\n  tar czf media.tar.gz -C {shlex.quote(str(settings.data_dir))}"
-              " media")
-    media = Path(settings.data_dir) / "media"
+            + (f"\nand copy the media directory with it:\n  tar czf media.tar.gz -C {shlex.quote(str(settings.data_dir))}"
+               " media" if settings.media_storage != "s3" else "\n" + bucket_note(settings).strip()))
+    media: Path | None = Path(settings.data_dir) / "media"
+    if settings.media_storage == "s3":
+        progress(bucket_note(settings))
+        media = None
     if dest.endswith((".tar.gz", ".tgz")):
         archive = Path(dest)
         if archive.exists():
@@ -113,10 +117,16 @@ def make_backup(settings: Settings, dest: str, progress: Callable[[str], None] =
     return directory
 
 
-def _into_directory(source: Path, media: Path, directory: Path, progress: Callable[[str], None]) -> None:
-    progress(f"Backing up {source} and {media}")
+def bucket_note(settings: Settings) -> str:
+    return (f"  media: skipped, it is kept in the S3 bucket {settings.s3_bucket!r} at {settings.s3_endpoint}: back "
+            "the bucket up on its own (for example `rclone sync` or `mc mirror` to another bucket or a disk)")
+
+
+def _into_directory(source: Path, media: Path | None, directory: Path, progress: Callable[[str], None]) -> None:
+    progress(f"Backing up {source}" + (f" and {media}" if media is not None else ""))
     backup_sqlite(source, directory / DATABASE_FILE, progress)
-    copy_media(media, directory / "media", progress)
+    if media is not None:
+        copy_media(media, directory / "media", progress)
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:

@@ -13,6 +13,7 @@ from federation.http import SafeHttpClient
 from federation.inbox.intake import InboxWriter
 from federation.keys import KeyStore
 from federation.mail import MailSettings
+from federation.media_store import S3, MediaStore, S3Config, open_media_store
 from federation.metrics import Metrics
 from federation.local_actors import ensure_instance_actor
 from server import keys
@@ -46,11 +47,23 @@ def build_federation(settings: Settings, http: SafeHttpClient) -> FederationCont
         keys=KeyStore(),
         inbox_writer=InboxWriter(),
         delivery_concurrency=settings.delivery_concurrency,
+        delivery_per_host=settings.delivery_per_host,
+        signing_threads=settings.signing_threads,
         inbox_limits=inbox_limits(settings.inbox_rate_per_actor, settings.inbox_rate_per_domain),
         mail=mail_settings(settings),
         metrics=Metrics(),
         media_dir=Path(settings.data_dir) / "media",
+        media_store=media_store(settings),
     )
+
+
+def media_store(settings: Settings) -> MediaStore:
+    """The store MOOT_MEDIA_STORAGE chooses (MediaStoreError when S3 is chosen but not configured)."""
+    s3 = S3Config(endpoint=settings.s3_endpoint or "", bucket=settings.s3_bucket or "",
+                  access_key=settings.s3_access_key or "", secret_key=settings.s3_secret_key or "",
+                  region=settings.s3_region, public_url=settings.s3_public_url) \
+        if settings.media_storage == S3 else None
+    return open_media_store(settings.media_storage, Path(settings.data_dir) / "media", s3)
 
 
 def mail_settings(settings: Settings) -> MailSettings | None:
@@ -65,6 +78,7 @@ def new_http_client(settings: Settings) -> SafeHttpClient:
     return SafeHttpClient(
         allow_private=settings.allow_private_addresses,
         user_agent=f"Moot/{VERSION} (+{settings.base_url})",
+        limit_per_host=max(8, settings.delivery_per_host),  # the connector never caps below the delivery cap
     )
 
 
@@ -72,11 +86,18 @@ async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     http = new_http_client(settings)
     await http.start()
-    fed = build_federation(settings, http)
+    try:
+        fed = build_federation(settings, http)
+        assert fed.media_store is not None
+        await fed.media_store.check()  # S3 chosen but unreachable: a clear error now, not at the first upload
+    except BaseException:
+        await http.close()
+        raise
     fed.instance_actor = await ensure_instance_actor(fed)
     fed.translations = app[keys.TRANSLATIONS]  # the mail's language (federation/notifications/mail.py)
     app[keys.FEDERATION] = fed
     yield
+    await fed.media_store.close()
     await http.close()
 
 

@@ -24,6 +24,8 @@ async def federation_session(settings: Settings) -> AsyncIterator[FederationCont
     await http.start()
     try:
         fed = build_federation(settings, http)
+        if fed.media_store is not None:
+            await fed.media_store.check()  # MediaStoreError: S3 chosen but misconfigured or unreachable
         fed.instance_actor = await ensure_instance_actor(fed)
         fed.translations = load_catalogues()  # the language of notification mail
         yield fed

@@ -31,6 +31,10 @@ class Settings:
     # Workers run inside `moot serve` unless a separate `moot worker` process does the work.
     run_workers: bool = True
     delivery_concurrency: int = 32
+    # At most this many deliveries in flight to one remote host, so one big server is not hammered.
+    delivery_per_host: int = 8
+    # Threads that sign deliveries (RSA releases the GIL, so they use every core); 0: one per core.
+    signing_threads: int = 0
     # Inbox rate limits: activities per second (a burst of 20 seconds' worth is allowed); 0 turns one off.
     inbox_rate_per_actor: float = 10.0
     inbox_rate_per_domain: float = 100.0
@@ -45,8 +49,19 @@ class Settings:
     smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none (a relay on loopback)
     # GET /metrics answers only with this token (Bearer or ?token=); without one, /metrics is 404.
     metrics_token: str | None = None
+    # Where uploads live: local (MOOT_DATA_DIR/media) or s3 (S3-compatible object storage, the MOOT_S3_* settings).
+    media_storage: str = "local"
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_public_url: str | None = None  # when set, public media (avatars, headers, logos) link straight there
     log_format: str = "text"  # text or json (one object a line)
     log_level: str = "INFO"
+    # Where this server's source code is (the instance APIs' source_url, NodeInfo 2.1's software.repository);
+    # none is shown when unset (the project publishes no repository URL of its own yet).
+    source_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -76,6 +91,8 @@ _ENV_NAMES = {
     "instance_description": "MOOT_INSTANCE_DESCRIPTION",
     "run_workers": "MOOT_RUN_WORKERS",
     "delivery_concurrency": "MOOT_DELIVERY_CONCURRENCY",
+    "delivery_per_host": "MOOT_DELIVERY_PER_HOST",
+    "signing_threads": "MOOT_SIGNING_THREADS",
     "inbox_rate_per_actor": "MOOT_INBOX_RATE_PER_ACTOR",
     "inbox_rate_per_domain": "MOOT_INBOX_RATE_PER_DOMAIN",
     "media_max_bytes": "MOOT_MEDIA_MAX_BYTES",
@@ -86,8 +103,16 @@ _ENV_NAMES = {
     "smtp_from": "MOOT_SMTP_FROM",
     "smtp_security": "MOOT_SMTP_SECURITY",
     "metrics_token": "MOOT_METRICS_TOKEN",
+    "media_storage": "MOOT_MEDIA_STORAGE",
+    "s3_endpoint": "MOOT_S3_ENDPOINT",
+    "s3_bucket": "MOOT_S3_BUCKET",
+    "s3_region": "MOOT_S3_REGION",
+    "s3_access_key": "MOOT_S3_ACCESS_KEY",
+    "s3_secret_key": "MOOT_S3_SECRET_KEY",
+    "s3_public_url": "MOOT_S3_PUBLIC_URL",
     "log_format": "MOOT_LOG_FORMAT",
     "log_level": "MOOT_LOG_LEVEL",
+    "source_url": "MOOT_SOURCE_URL",
 }
 
 
@@ -173,6 +198,8 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         instance_description=str(raw.get("instance_description", Settings.instance_description)),
         run_workers=_parse_bool(_ENV_NAMES["run_workers"], raw.get("run_workers", True)),
         delivery_concurrency=_parse_int(_ENV_NAMES["delivery_concurrency"], raw.get("delivery_concurrency", 32)),
+        delivery_per_host=_parse_positive(_ENV_NAMES["delivery_per_host"], raw.get("delivery_per_host", 8)),
+        signing_threads=_parse_int(_ENV_NAMES["signing_threads"], raw.get("signing_threads", 0)),
         inbox_rate_per_actor=_parse_rate(_ENV_NAMES["inbox_rate_per_actor"], raw.get("inbox_rate_per_actor", 10)),
         inbox_rate_per_domain=_parse_rate(_ENV_NAMES["inbox_rate_per_domain"], raw.get("inbox_rate_per_domain", 100)),
         media_max_bytes=_parse_positive(_ENV_NAMES["media_max_bytes"],
@@ -184,10 +211,23 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         smtp_from=_optional_text(raw.get("smtp_from")),
         smtp_security=_parse_smtp_security(raw.get("smtp_security", "starttls")),
         metrics_token=_optional_text(raw.get("metrics_token")),
+        **_media_storage(raw),
         log_format=_parse_choice("MOOT_LOG_FORMAT", raw.get("log_format", "text"), ("text", "json")),
         log_level=_parse_choice("MOOT_LOG_LEVEL", raw.get("log_level", "INFO"),
                                 ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")).upper(),
+        source_url=_parse_source_url(raw.get("source_url")),
     )
+
+
+def _parse_source_url(raw: Any) -> str | None:
+    """MOOT_SOURCE_URL: an http(s) URL, or nothing."""
+    url = _optional_text(raw)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2048:
+        raise SettingsError(f"MOOT_SOURCE_URL must be an http(s) URL like https://example.org/moot, got {url!r}")
+    return url
 
 
 def _parse_choice(name: str, raw: Any, choices: tuple[str, ...]) -> str:
@@ -207,3 +247,21 @@ def _parse_smtp_security(raw: Any) -> str:
     if value not in ("starttls", "tls", "none"):
         raise SettingsError(f"MOOT_SMTP_SECURITY must be starttls, tls or none, got {raw!r}")
     return value
+
+
+def _media_storage(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """MOOT_MEDIA_STORAGE and, for s3, the MOOT_S3_* settings it needs (a clear error for any missing)."""
+    storage = _parse_choice("MOOT_MEDIA_STORAGE", raw.get("media_storage", "local"), ("local", "s3"))
+    values = {attr: _optional_text(raw.get(attr)) for attr in
+              ("s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key", "s3_public_url")}
+    if storage == "s3":
+        missing = [_ENV_NAMES[attr] for attr in ("s3_endpoint", "s3_bucket", "s3_access_key", "s3_secret_key")
+                   if not values[attr]]
+        if missing:
+            raise SettingsError(f"MOOT_MEDIA_STORAGE is s3 but {', '.join(missing)} "
+                                f"{'is' if len(missing) == 1 else 'are'} not set")
+    for attr in ("s3_endpoint", "s3_public_url"):
+        url = values[attr]
+        if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+            raise SettingsError(f"{_ENV_NAMES[attr]} must be an http(s) URL, got {url!r}")
+    return {"media_storage": storage, "s3_region": _optional_text(raw.get("s3_region")) or "us-east-1", **values}

@@ -1,7 +1,8 @@
 """Uploaded images: validate and store them, and describe them as ActivityPub attachments.
 
-Files live in `<MOOT_DATA_DIR>/media/<random>.<ext>`, one MediaFile row each. The Pillow work (web/imaging.py)
-runs in a thread. Remote media is never fetched: remote attachments are shown from their own URLs.
+Files live in the media store (federation/media_store: `<MOOT_DATA_DIR>/media/<random>.<ext>` by default, or an
+S3-compatible bucket), one MediaFile row each. The Pillow work (web/imaging.py) runs in a thread. Remote media
+is never fetched: remote attachments are shown from their own URLs.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, Iterable, Mapping
 from aiohttp import web
 from aiohttp.web_request import FileField
 
+from federation.media_store import MediaStore
 from models.accounts import MediaFile
 from models.actors import Actor
 from models.posts import Post
@@ -29,7 +31,7 @@ from web.templating import gettext
 __all__ = [
     "ATTACHMENT", "AVATAR", "FAVICON", "HEADER", "LOGO", "MAX_ATTACHMENTS", "MediaError", "attachment_doc",
     "attachments_from_form", "attachments_for_ids", "error_text", "link_to_post", "media_dir", "media_json", "media_url",
-    "profile_media_from_form", "status_media_json", "store_image",
+    "media_store", "profile_media_from_form", "public_media_url", "status_media_json", "store_image",
 ]
 
 MAX_ATTACHMENTS = 4
@@ -44,8 +46,22 @@ def media_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "media"
 
 
+def media_store(app: web.Application) -> MediaStore:
+    """The store uploads go to (server/ builds it from MOOT_MEDIA_STORAGE)."""
+    store = app[keys.FEDERATION].media_store
+    if store is None:
+        raise RuntimeError("the app has no media store")
+    return store
+
+
 def media_url(base_url: str, file_name: str, access_key: str | None = None) -> str:
     return f"{base_url}/media/{file_name}" + (f"?k={access_key}" if access_key else "")
+
+
+def public_media_url(store: MediaStore, base_url: str, file_name: str) -> str:
+    """The URL of an image everyone may see (avatar, header, logo): the store's own public URL when it has one.
+    A post's images keep Moot's URL, which checks who may see the post."""
+    return store.public_url(file_name) or media_url(base_url, file_name)
 
 
 def file_name_of(url: str, base_url: str) -> str | None:
@@ -75,23 +91,22 @@ def _check_alt(alt: str, purpose: str) -> str:
 
 
 async def store_image(settings: Settings, owner: Actor, data: bytes, alt: str = "",
-                      purpose: str = ATTACHMENT) -> MediaFile:
-    """Check, clean, resize and store an image; alt text is required for attachments."""
+                      purpose: str = ATTACHMENT, *, store: MediaStore) -> MediaFile:
+    """Check, clean, resize and store an image in `store`; alt text is required for attachments."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown media purpose {purpose!r}")
     alt = _check_alt(alt, purpose)
     if len(data) > settings.media_max_bytes:
         raise too_large(len(data), settings.media_max_bytes)
     image = await asyncio.to_thread(_process_in_slot, data, purpose, settings.media_max_bytes)
-    directory = media_dir(settings)
     file_name = f"{secrets.token_urlsafe(18)}.{image.extension}"
-    await asyncio.to_thread(_write_new, directory, file_name, image.data)
+    await store.put(file_name, image.data, image.media_type)
     try:
         return await MediaFile.create(owner=owner, file_name=file_name, media_type=image.media_type,
                                       width=image.width, height=image.height, size=len(image.data), description=alt,
                                       access_key=secrets.token_urlsafe(16) if purpose == ATTACHMENT else None)
     except BaseException:
-        (directory / file_name).unlink(missing_ok=True)
+        await store.delete([file_name])
         raise
 
 
@@ -100,16 +115,11 @@ def _process_in_slot(data: bytes, purpose: str, max_bytes: int) -> ProcessedImag
         return process_image(data, purpose, max_bytes)
 
 
-def _write_new(directory: Path, file_name: str, data: bytes) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / file_name, "xb") as handle:  # never overwrites
-        handle.write(data)
-
-
-async def discard(settings: Settings, media: Iterable[MediaFile]) -> None:
+async def discard(store: MediaStore, media: Iterable[MediaFile]) -> None:
     """Remove stored files and rows (an upload that belongs to a form that failed)."""
-    for item in media:
-        (media_dir(settings) / item.file_name).unlink(missing_ok=True)
+    items = list(media)
+    await store.delete([item.file_name for item in items])
+    for item in items:
         await item.delete()
 
 
@@ -222,11 +232,13 @@ async def attachments_from_form(request: web.Request, owner: Actor, form: Mappin
             raise MediaError(N_("Image %(number)s needs a description for people who cannot see it (alt text)."),
                              number=number)
     stored: list[MediaFile] = []
+    store = media_store(request.app)
     try:
         for number, upload, alt in chosen:
-            stored.append(await store_image(settings, owner, read_upload(upload, settings.media_max_bytes), alt))
+            stored.append(await store_image(settings, owner, read_upload(upload, settings.media_max_bytes), alt,
+                                            store=store))
     except BaseException:
-        await discard(settings, stored)
+        await discard(store, stored)
         raise
     return tuple(attachment_doc(item, settings.base_url) for item in stored)
 
@@ -236,17 +248,19 @@ async def profile_media_from_form(request: web.Request, owner: Actor, form: Mapp
     settings: Settings = request.app[keys.SETTINGS]
     changes: dict[str, str | None] = {}
     stored: list[MediaFile] = []
+    store = media_store(request.app)
     try:
         for field, purpose, attribute in (("avatar", AVATAR, "icon_url"), ("header", HEADER, "image_url")):
             upload = form.get(field)
             if has_file(upload):
-                media = await store_image(settings, owner, read_upload(upload, settings.media_max_bytes), "", purpose)
+                media = await store_image(settings, owner, read_upload(upload, settings.media_max_bytes), "", purpose,
+                                          store=store)
                 stored.append(media)
-                changes[attribute] = media_url(settings.base_url, media.file_name)
+                changes[attribute] = public_media_url(store, settings.base_url, media.file_name)
             elif form.get(f"remove_{field}"):
                 changes[attribute] = None
     except BaseException:
-        await discard(settings, stored)
+        await discard(store, stored)
         raise
     return changes
 

@@ -23,6 +23,9 @@ from web.api import instance as instance_api, scopes as api_scopes
 from web import oauth
 from web.api.errors import json_errors
 from web.api import account_reads, client_basics, client_more, status_reads, timelines as timelines_api
+from web.api import personal_blocks as personal_blocks_api
+from web.api import media_updates
+from web.api import media_delete
 from web.streaming import routes as streaming
 
 KIND = "{kind:users|pages|groups}"
@@ -71,10 +74,12 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/follow_requests/{account_id}/authorize", follow_requests.authorize, name="api_follow_authorize")
     r.add_post("/api/v1/follow_requests/{account_id}/reject", follow_requests.reject, name="api_follow_reject")
     r.add_get("/api/v2/search", search.search, name="api_search")
-    for client_api in (timelines_api, status_reads, client_basics, streaming):  # what Mastodon apps call every day
+    for client_api in (timelines_api, status_reads, client_basics, streaming, personal_blocks_api,
+                       media_updates):  # what Mastodon apps call every day
         client_api.setup(app)
     setup_group_routes(app)
     setup_moderation_routes(app)
+    media_delete.setup(app)  # after media_updates: DELETE joins its GET/PUT resource
     for activity_api in (polls_api, events_api, answers_api, checkins_api, draws_api):
         activity_api.setup(app)
     essentials_api.setup(app)

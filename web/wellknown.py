@@ -52,7 +52,8 @@ async def nodeinfo_document(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text=f"NodeInfo {version} is not served; try 2.0 or 2.1")
     fed = request.app[keys.FEDERATION]
     info = await fed.instance_info.get()
-    doc = nodeinfo.render_nodeinfo(version, fed.software_version, info.name, info.description, await nodeinfo.usage())
+    doc = nodeinfo.render_nodeinfo(version, fed.software_version, info.name, info.description, await nodeinfo.usage(),
+                                   repository=request.app[keys.SETTINGS].source_url)
     profile = nodeinfo.SCHEMAS[version]
     response = web.json_response(doc, content_type="application/json")
     response.headers["Content-Type"] = f'application/json; profile="{profile}#"'

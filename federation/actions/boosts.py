@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from federation import audience, notifications, render
 from federation.actions.statuses import ActionError
+from federation.home_timeline import latest_post_id
 from federation.outbox import publish
 from federation.vocab import PUBLIC
 from models.actors import Actor
@@ -33,7 +34,8 @@ async def boost(ctx: "FederationContext", booster: Actor, post: Post) -> None:
     activity = render.activity(announce_uri, "Announce", booster.uri, post.uri, **_addressing(booster, post),
                                published=render.iso(datetime.now(timezone.utc)))
     async with in_transaction():
-        await Interaction.create(kind=ANNOUNCE, actor=booster, post=post, activity_uri=announce_uri)
+        await Interaction.create(kind=ANNOUNCE, actor=booster, post=post, activity_uri=announce_uri,
+                                 home_position=await latest_post_id())
         await notifications.interaction("reblog", booster, post, announce_uri)
         await publish(booster, activity, to_followers=True, public=True,
                       inboxes=[] if post.author.is_local else [post.author.delivery_inbox])

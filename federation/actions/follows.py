@@ -11,6 +11,7 @@ from federation.community import joining_dm
 from federation.community.subgroups_access import missing_parent_membership, refusal_text
 from federation.groups.access import active_ban
 from federation.outbox import publish
+from federation.people.personal_filters import blocks as personally_blocks
 from models.actors import Actor
 from models.follows import ACCEPTED, PENDING, Follow
 from federation.insights.events import record_follow_gained, record_follow_lost
@@ -33,7 +34,10 @@ async def receive_follow(
     """
     # A sub-group open to its parent's members only refuses others, saying why (federation/community/subgroups*).
     needed_parent = await missing_parent_membership(target, follower) if target.type == "Group" else None
-    if target.type == "Group" and (needed_parent is not None or await active_ban(target, follower) is not None):
+    # A person (or page) refuses the follows of an account it blocked (federation/people/blocks.py).
+    blocked = target.type != "Group" and await personally_blocks(target, follower)
+    if blocked or target.type == "Group" and (
+            needed_parent is not None or await active_ban(target, follower) is not None):
         async with in_transaction():
             # The Reject ends any membership on the follower's side (Mastodon drops the follow), so end ours too.
             existing = await Follow.filter(follower=follower, target=target).first()

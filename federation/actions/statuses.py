@@ -16,6 +16,7 @@ from federation.content import find_hashtags, find_mentions, render_text
 from federation.groups import relay
 from federation import notifications
 from federation.groups.intake import decide
+from federation.media_store import remove_post_media
 from federation.policy.screening import keep_for_review
 from federation.outbox import publish
 from federation.resolve import ResolveError, resolve_handle
@@ -284,6 +285,7 @@ async def delete_status(ctx: "FederationContext", actor: Actor, post: Post) -> N
         await post.save()
         await publish_post_activity(ctx, actor, post, "Delete", {"id": post.uri, "type": "Tombstone"})
     ctx.wake()
+    await remove_post_media(ctx, [post.id])  # its images go with it (local disk or bucket)
 
 
 async def pin_status(ctx: "FederationContext", actor: Actor, post: Post, pinned: bool) -> Post:

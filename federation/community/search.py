@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from tortoise.expressions import Q
 
 from federation.audience import ANONYMOUS, Viewer
+from federation.people import personal_filters
 from federation.community.search_posts import MAX_LIMIT, PostHits, query_terms, search_post_ids, search_posts
 from models.actors import Actor
 from models.posts import Post
@@ -92,7 +93,8 @@ async def search(
         results.accounts = await search_actors(text, limit=limit, offset=offset)
     if kind in (None, "statuses"):
         hits: PostHits = await search_posts(viewer, text, limit=limit, offset=offset)
-        results.statuses = hits.posts
+        hidden = await personal_filters.hidden_ids(viewer.actor)  # blocked and muted (federation/people)
+        results.statuses = [post for post in hits.posts if post.author_id not in hidden]
     if kind in (None, "hashtags"):
         results.hashtags = await search_hashtags(text, limit=limit)
     return results

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tortoise.functions import Count
+from tortoise.functions import Count, Max
 
 from federation.group_insights.days import days_between
 from federation.group_insights.rollups import DayCounts, RangeCounts, count_days
@@ -13,9 +13,32 @@ _FIELDS = ("posts", "replies", "votes", "checkins", "joins", "leaves", "held", "
            "active_week", "active_month")
 
 
-async def _today_trailing(group_id: int, today: date, live: RangeCounts) -> tuple[int, int]:
-    """Distinct active people over the 7 and 30 days ending today: stored days plus today's live ones."""
+async def _today_trailing(group_id: int, today: date, live: RangeCounts,
+                          kept: tuple[int | None, int | None]) -> tuple[int, int]:
+    """Distinct active people over the 7 and 30 days ending today: the stored days plus today's live ones.
+
+    The rollup keeps yesterday's distinct people over its 6 and 29 days ending yesterday (A); today's people
+    (T) are few, so |A | T| = |A| + |T| - |A & T| needs only T's own member days."""
     todays = live.active_ids(today)
+    week, month = kept
+    if week is not None and month is not None:
+        if todays:
+            last_days = await (GroupMemberDay.filter(group_id=group_id, active=True, actor_id__in=sorted(todays),
+                                                     day__gte=today - timedelta(days=29), day__lt=today)
+                               .group_by("actor_id").annotate(last=Max("day")).values_list("actor_id", "last"))
+            recent = today - timedelta(days=6)
+            week += len(todays) - sum(1 for _, last in last_days if _as_date(last) >= recent)
+            month += len(todays) - len(last_days)
+        return week, month
+    return await _counted_trailing(group_id, today, todays)
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+async def _counted_trailing(group_id: int, today: date, todays: set[int]) -> tuple[int, int]:
+    """The same from the stored member days (days rolled up before the rollup kept the prior counts)."""
     result = []
     for span in (7, 30):
         since = today - timedelta(days=span - 1)
@@ -32,13 +55,18 @@ async def daily_figures(group_id: int, first: date, today: date) -> tuple[dict[d
     """first..today: the stored days, zeros for days never stored, and today live (also returned raw, for the
     modules that add today's people to the stored ones)."""
     days = {day: DayCounts() for day in days_between(first, today)}
-    rows = await GroupDailyStat.filter(group_id=group_id, day__gte=first, day__lt=today).values("day", *_FIELDS)
+    rows = await GroupDailyStat.filter(group_id=group_id, day__gte=first, day__lt=today).values(
+        "day", "active_prior_week", "active_prior_month", *_FIELDS)
+    kept: tuple[int | None, int | None] = (None, None)
     for row in rows:
-        day = row.pop("day")
+        day = _as_date(row.pop("day"))
+        prior = (row.pop("active_prior_week"), row.pop("active_prior_month"))
+        if day == today - timedelta(days=1):
+            kept = prior
         days[day] = DayCounts(**row)
     live = await count_days(group_id, today, today)
     figures = live.days[today]
-    figures.active_week, figures.active_month = await _today_trailing(group_id, today, live)
+    figures.active_week, figures.active_month = await _today_trailing(group_id, today, live, kept)
     days[today] = figures
     return days, live
 

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from tortoise.functions import Count
-
 from federation.group_insights.days import Period, day_start
 from federation.group_insights.rollups import DayCounts
+from federation.group_insights.servers import ServerShare, member_servers
 from models.follows import ACCEPTED, PENDING, Follow
 from models.moderation import ModLogEntry
 
-TOP_SERVERS = 10
+__all__ = ["ServerShare", "member_servers", "members_now", "members_by_day", "join_waits", "JoinWaits"]
 
 
 async def members_now(group_id: int) -> int:
@@ -28,20 +27,6 @@ def members_by_day(days: dict[date, DayCounts], now: int) -> dict[date, int]:
         result[day] = running
         running -= days[day].joins - days[day].leaves
     return result
-
-
-@dataclass(frozen=True)
-class ServerShare:
-    domain: str
-    members: int
-
-
-async def member_servers(group_id: int) -> tuple[list[ServerShare], int]:
-    """The servers with the most members (most first), and how many servers members come from."""
-    rows = await (Follow.filter(target_id=group_id, state=ACCEPTED).annotate(n=Count("id"))
-                  .group_by("follower__domain").values_list("follower__domain", "n"))
-    ordered = sorted(rows, key=lambda row: (-row[1], row[0]))
-    return [ServerShare(domain, n) for domain, n in ordered[:TOP_SERVERS]], len(ordered)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ async def group_insights(group: Actor, days: int, now: datetime | None = None) -
 
     rows = [DayRow(day, at_end[day], figures[day]) for day in period.all_days()]
     weeks = period.weeks()
-    servers, server_count = await member_servers(group.id)
+    servers, server_count = await member_servers(group.id, count)
     return GroupInsights(
         group=group, period=period, members=count, summary=summary, days=rows,
         moderation=weekly_load(figures, weeks),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
@@ -24,6 +24,7 @@ from models.actors import Actor
 from models.checkins import Checkin
 from federation.group_insights.activity import count_top
 from federation.group_insights.retention import FOLLOWING_WEEKS, count_cohorts, monday
+from federation.group_insights.servers import snapshot_servers
 from models.group_insights import GroupCohort, GroupDailyStat, GroupMemberDay, GroupTopContributor
 from models.groups import HeldActivity
 from models.insights import FOLLOWED, UNFOLLOWED, FollowEvent
@@ -156,9 +157,10 @@ async def count_days(group_id: int, first: date, last: date) -> RangeCounts:
     return result
 
 
-async def _trailing_active(group_id: int, counts: RangeCounts, first: date, last: date) -> None:
+async def _trailing_active(group_id: int, counts: RangeCounts, first: date, last: date) -> dict[date, tuple[int, int]]:
     """Fill active_week and active_month of first..last from the stored member days before the range and
-    the counted ones inside it."""
+    the counted ones inside it; returns the distinct active people over the 6 and 29 days ending each day
+    (GroupDailyStat.active_prior_*: the next day adds only its own people to them)."""
     earliest = first - timedelta(days=29)
     by_day: dict[date, set[int]] = defaultdict(set)
     for actor_id, day in await GroupMemberDay.filter(group_id=group_id, active=True, day__gte=earliest,
@@ -167,17 +169,24 @@ async def _trailing_active(group_id: int, counts: RangeCounts, first: date, last
     for (actor_id, day), member in counts.members.items():
         if member.active:
             by_day[day].add(actor_id)
+    prior: dict[date, tuple[int, int]] = {}
     for day in days_between(first, last):
         week: set[int] = set()
         month: set[int] = set()
         for back in range(30):
             people = by_day.get(day - timedelta(days=back))
+            if back == 6:
+                prior_week = len(week)
+            if back == 29:
+                prior_month = len(month)
             if people:
                 month |= people
                 if back < 7:
                     week |= people
         counts.days[day].active_week = len(week)
         counts.days[day].active_month = len(month)
+        prior[day] = (prior_week, prior_month)
+    return prior
 
 
 async def _first_day(group: Actor) -> date:
@@ -222,8 +231,10 @@ async def roll_up(group: Actor, today: date | None = None) -> int:
             await _store_top(group.id, yesterday)  # rolled up before the leaders were kept
         return 0
     counts = await count_days(group.id, first, yesterday)
-    await _trailing_active(group.id, counts, first, yesterday)
-    stats = [GroupDailyStat(group_id=group.id, day=day, **vars(figures)) for day, figures in counts.days.items()]
+    prior = await _trailing_active(group.id, counts, first, yesterday)
+    stats = [GroupDailyStat(group_id=group.id, day=day, active_prior_week=prior[day][0],
+                            active_prior_month=prior[day][1], **vars(figures))
+             for day, figures in counts.days.items()]
     rows = [GroupMemberDay(group_id=group.id, actor_id=actor_id, day=day, posts=m.posts, replies=m.replies,
                            votes=m.votes, checkins=m.checkins, active=m.active, joined=m.joined)
             for (actor_id, day), m in counts.members.items()]
@@ -254,6 +265,7 @@ async def roll_up_all(today: date | None = None) -> int:
     stored = 0
     for group in await Actor.filter(type="Group", is_local=True, deleted_at__isnull=True):
         stored += await roll_up(group, today)
+        await snapshot_servers(group.id, datetime.now(timezone.utc))  # members per server, for the page
     return stored
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from federation import render
+from federation import hot_cache, render
 from federation.outbox import publish
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import id_of
@@ -38,7 +38,7 @@ async def announce(ctx: "FederationContext", group: Actor, activity: dict[str, A
     """
     to, cc = addressing(group)
     wrapped = render.activity(ctx.urls.new_activity(), "Announce", group.uri, activity, to=to, cc=cc)
-    await publish(group, wrapped, to_followers=True, public=not group.manually_approves)
+    await _publish(group, wrapped)
     # Types and the object's id are read through the protocol: `type` may be a list, `object` a list or an id.
     doc = parse_activity(activity)
     follow_up = _BOOSTS.get(doc.type)
@@ -80,8 +80,17 @@ async def _reboost(ctx: "FederationContext", group: Actor, undo: ActivityDoc) ->
 async def _send_boost(ctx: "FederationContext", group: Actor, post_uri: str) -> str:
     to, cc = addressing(group)
     boost = render.activity(ctx.urls.new_activity(), "Announce", group.uri, post_uri, to=to, cc=cc)
-    await publish(group, boost, to_followers=True, public=not group.manually_approves)
+    await _publish(group, boost)
     return boost["id"]
+
+
+async def _publish(group: Actor, activity: dict[str, Any]) -> None:
+    """To the group's followers; in an inbox batch written with the batch's others (federation/hot_cache.py)."""
+    batch = hot_cache.current()
+    if batch is not None:
+        batch.defer_publish(group, activity, public=not group.manually_approves)
+    else:
+        await publish(group, activity, to_followers=True, public=not group.manually_approves)
 
 
 async def _post_in(group: Actor, uri: str | None) -> Post | None:

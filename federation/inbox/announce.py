@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from federation import audience, notifications
 from federation.groups.remote import on_group_announce
+from federation.home_timeline import latest_post_id
 from federation.inbox.common import local_post, sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
@@ -30,7 +31,8 @@ async def on_announce(ctx: "FederationContext", activity: ActivityDoc) -> None:
         # As on Mastodon: only what everyone may see can be boosted (a boost shows it to the booster's followers).
         raise ProtocolError(f"{post.uri} is not public, so it cannot be boosted")
     _, created = await Interaction.get_or_create(
-        defaults={"kind": ANNOUNCE, "actor": actor, "post": post}, activity_uri=activity.id
+        defaults={"kind": ANNOUNCE, "actor": actor, "post": post, "home_position": await latest_post_id()},
+        activity_uri=activity.id
     )
     if created:
         await notifications.interaction("reblog", actor, post, activity.id)

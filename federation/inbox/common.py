@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from federation import hot_cache
 from federation.protocol.common import ProtocolError, host_of
 from federation.resolve import get_actor
 from models.actors import Actor
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
 async def sender(ctx: "FederationContext", activity: "ActivityDoc") -> Actor:
     """The authenticated actor of an activity (already stored when its key was fetched)."""
+    batch = hot_cache.current()
+    if batch is not None and activity.actor in batch.actors:
+        return batch.actors[activity.actor]  # read for the whole batch, known and fresh
     return await get_actor(ctx, activity.actor)
 
 

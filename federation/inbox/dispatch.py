@@ -5,6 +5,9 @@ import logging
 import time
 from typing import TYPE_CHECKING, Awaitable, Callable
 
+from tortoise.transactions import in_transaction
+
+from federation import hot_cache
 from federation.http import FetchError
 from federation.inbox.common import IGNORED
 from federation.metrics import record_inbox_item
@@ -52,6 +55,11 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Remove", ANY): featured.on_remove,
 }
 
+# A batch of group posts commits after this long. On SQLite its transaction holds the one connection, so
+# the process's other work (web requests too, under `moot serve`) waits for it: keep it short there.
+BATCH_SECONDS = 0.25
+BATCH_SECONDS_SQLITE = 0.1
+
 # Transient failures (a remote server down) are retried this many times before the item is given up.
 MAX_ATTEMPTS = 8
 
@@ -64,11 +72,111 @@ def find_handler(activity: ActivityDoc) -> Handler | None:
 
 
 async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
+    """Claim up to `limit` items and apply them in order: each run of group posts in batches (one transaction
+    each, see _apply_batch), anything else one by one."""
     items = await claim(InboxItem, limit=limit)
-    for item in items:
-        started = time.perf_counter()
-        record_inbox_item(ctx, item.id, await _process(ctx, item), started, item.actor_uri)
+    if not items:
+        return 0
+    batch = await hot_cache.prepare(items)
+    changed = False  # an item applied alone may have changed what the batch read (a Follow, a Delete{Person})
+    index = 0
+    while index < len(items):
+        end = index
+        while end < len(items) and batch.batchable(items[end]):
+            end += 1
+        if end - index >= 2 and changed:
+            batch, changed = await hot_cache.prepare(items[index:]), False
+            continue  # sorted again with what is now stored
+        if end - index >= 2:
+            index += await _apply_batch(ctx, batch, items[index:end])
+        else:
+            await _one(ctx, items[index])
+            index += 1
+            changed = True
     return len(items)
+
+
+async def _one(ctx: "FederationContext", item: InboxItem) -> None:
+    started = time.perf_counter()
+    record_inbox_item(ctx, item.id, await _process(ctx, item), started, item.actor_uri)
+
+
+async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: list[InboxItem]) -> int:
+    """Apply items in one transaction, with their inbox rows marked done in it: all of a batch commits, or
+    none of it (a worker killed mid-batch leaves every item claimed but unapplied; its lease expires and it
+    is claimed again). Stops after BATCH_SECONDS; returns how many items it consumed.
+
+    Held and Rejected are outcomes like any other. Each item runs in a savepoint: anything else it raises (a
+    malformed activity, a database fault) undoes only its own work, and its error is recorded as when it is
+    applied alone (refused, or retried later), while the others commit. Rolling back the others and applying
+    them again is avoided on purpose: what they did in memory (a poll's scheduled results, say) would
+    not be undone. If the commit itself fails, the items are applied one by one.
+    """
+    done: list[tuple[InboxItem, str, str | None, float]] = []
+    failed: list[tuple[InboxItem, Exception, float]] = []
+    budget = time.perf_counter() + (BATCH_SECONDS_SQLITE if _is_sqlite() else BATCH_SECONDS)
+    token = hot_cache.activate(batch, items)
+    try:
+        async with in_transaction():
+            for item in items:
+                started, mark = time.perf_counter(), batch.mark()
+                try:
+                    async with in_transaction():  # a savepoint
+                        outcome, reason = await _apply(ctx, item)
+                except Exception as exc:
+                    batch.discard(since=mark)
+                    failed.append((item, exc, started))
+                else:
+                    done.append((item, outcome, reason, started))
+                if time.perf_counter() >= budget:
+                    break
+            await batch.flush()
+            await _mark_done(done)
+            outcomes = [await _record_error(item, exc) for item, exc, _ in failed]
+    except Exception:
+        log.exception("inbox batch of %d failed; applying its items one by one", len(items))
+        hot_cache.deactivate(token)
+        token = None
+        attempted = items[: max(1, len(done) + len(failed))]
+        for item in attempted:
+            await _one(ctx, item)
+        return len(attempted)
+    finally:
+        if token is not None:
+            hot_cache.deactivate(token)
+    for item, outcome, _, started in done:
+        record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
+    for (item, _, started), outcome in zip(failed, outcomes):
+        record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
+    ctx.wake()
+    return len(done) + len(failed)
+
+
+async def _apply(ctx: "FederationContext", item: InboxItem) -> tuple[str, str | None]:
+    """One batched item's outcome; raises anything that is not an outcome."""
+    activity = parse_activity(item.activity)
+    handler = find_handler(activity)
+    if handler is None:
+        raise ProtocolError(f"no handler for {activity.type}")
+    try:
+        return await handler(ctx, activity) or APPLIED, None
+    except Held as held:
+        return HELD, str(held)
+    except Rejected as rejected:
+        return REJECTED, str(rejected)
+
+
+async def _mark_done(done: list[tuple[InboxItem, str, str | None, float]]) -> None:
+    """The inbox rows of a batch marked done, one UPDATE per distinct outcome."""
+    by_outcome: dict[tuple[str, str | None], list[int]] = {}
+    for item, outcome, reason, _ in done:
+        by_outcome.setdefault((outcome, reason), []).append(item.id)
+    for (outcome, reason), ids in by_outcome.items():
+        await InboxItem.filter(id__in=ids).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+
+
+def _is_sqlite() -> bool:
+    return InboxItem._meta.db.capabilities.dialect == "sqlite"
 
 
 async def _process(ctx: "FederationContext", item: InboxItem) -> str:
@@ -87,19 +195,25 @@ async def _process(ctx: "FederationContext", item: InboxItem) -> str:
         outcome, reason = HELD, str(held)
     except Rejected as rejected:
         outcome, reason = REJECTED, str(rejected)
-    except (FetchError, ResolveError) as exc:
+    except Exception as exc:
+        return await _record_error(item, exc)
+    await InboxItem.filter(id=item.id).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+    return outcome or APPLIED
+
+
+async def _record_error(item: InboxItem, exc: Exception) -> str:
+    """An item that raised: refused for good (malformed), or kept and retried later (never lost)."""
+    if isinstance(exc, (FetchError, ResolveError)):
         return await _retry_later(item, f"{type(exc).__name__}: {exc}")
-    except ProtocolError as exc:
+    if isinstance(exc, ProtocolError):
         log.info("inbox item %s refused: %s", item.activity_id, exc)
         await InboxItem.filter(id=item.id).update(
             state=FAILED, outcome=REJECTED, last_error=str(exc), locked_until=None
         )
         return REJECTED
-    except Exception as exc:  # a bug or a database fault: keep the item and retry, never lose it
-        log.exception("inbox item %s failed", item.activity_id)
-        return await _retry_later(item, f"{type(exc).__name__}: {exc}")
-    await InboxItem.filter(id=item.id).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
-    return outcome or APPLIED
+    # A bug or a database fault: keep the item and retry.
+    log.error("inbox item %s failed", item.activity_id, exc_info=exc)
+    return await _retry_later(item, f"{type(exc).__name__}: {exc}")
 
 
 async def _retry_later(item: InboxItem, error: str) -> str:

@@ -13,6 +13,7 @@ from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
 from federation.resolve import get_actor
 from federation.insights.events import remove_follows
+from federation.people.blocks import record_inbound_block
 from models.actors import Actor
 from models.follows import Follow
 from models.insights import LOST_BLOCK
@@ -48,6 +49,8 @@ async def on_block(ctx: "FederationContext", activity: ActivityDoc) -> None:
         blocked = await local_actor(activity.object_id)
         if blocked is not None:
             await remove_follows(await Follow.filter(follower__uri=activity.actor, target=blocked), LOST_BLOCK)
+            if blocked.type not in ("Group", "Application"):  # a personal block: blocked_by (federation/people)
+                await record_inbound_block(await sender(ctx, activity), blocked, activity.id)
         return
     group = await local_actor(activity.target_id)
     if group is None or group.type != "Group" or not activity.object_id:

@@ -10,6 +10,7 @@ from federation.groups import relay
 from federation.groups.moderation import apply_lock, apply_restore, apply_unban
 from federation.inbox.common import local_actor, local_group_of
 from federation.inbox.moderate import require_moderator
+from federation.people.blocks import record_inbound_unblock
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError, id_of
 from models.actors import Actor
@@ -51,6 +52,9 @@ async def _undo_interaction(ctx: "FederationContext", activity: ActivityDoc) -> 
 
 
 async def _undo_moderation(ctx: "FederationContext", activity: ActivityDoc, inner: ActivityDoc) -> None:
+    if inner.type == "Block" and not inner.target_id:  # a personal block lifted (federation/people)
+        await record_inbound_unblock(activity.actor, inner.object_id)
+        return
     if inner.type == "Block":
         group = await local_actor(inner.target_id)
         target = await Actor.filter(uri=inner.object_id or "").first()

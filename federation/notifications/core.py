@@ -15,6 +15,7 @@ from tortoise.expressions import Q, Subquery
 
 from federation import audience
 from federation.notifications.kinds import KINDS
+from federation.people import personal_filters
 from federation.schedule import schedule
 from models.actors import Actor, LocalUser, PageRole
 from models.follows import ACCEPTED, Follow
@@ -33,7 +34,7 @@ OnCreated = Callable[[Notification], Awaitable[None]]
 ON_CREATED: list[OnCreated] = []
 # Each answers True when the recipient does not want to hear from this sender (blocks and mutes, when they exist).
 Suppressor = Callable[[Actor, Actor], Awaitable[bool]]
-SUPPRESSORS: list[Suppressor] = []
+SUPPRESSORS: list[Suppressor] = [personal_filters.silences]  # personal blocks and mutes (federation/people)
 
 
 def _now() -> datetime:
@@ -160,7 +161,9 @@ def readable_by(actor: Actor, *, with_pages: bool) -> Q:
 
 
 def listed(actor: Actor, *, with_pages: bool = False) -> Q:
-    return readable_by(actor, with_pages=with_pages) & Q(dismissed=False)
+    # Those made earlier by an account the person has since blocked or muted (with notifications) are hidden.
+    return (readable_by(actor, with_pages=with_pages) & Q(dismissed=False)
+            & personal_filters.hidden_q(actor, "from_actor_id", notifications=True))
 
 
 async def unread_count(actor: Actor, *, with_pages: bool = False) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from federation import hot_cache
 from federation.fetch import fetch_object
 from federation.http import FetchError
 from federation.instance_settings import get_setting
@@ -50,6 +51,9 @@ class Adjustments:
 
 async def is_approved(activity_id: str) -> bool:
     """A moderator approved this very activity: the holds it met before are lifted."""
+    batch = hot_cache.current()
+    if batch is not None:
+        return batch.approved_here(activity_id)  # read for the whole batch at once
     return await HeldActivity.filter(activity_uri=activity_id, state=APPROVED).exists()
 
 

@@ -13,6 +13,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from federation import audience
+from federation.people import personal_filters
 from federation.promotions.policy import current_policy
 from federation.promotions.requests import running_filter
 from federation.queue import utcnow
@@ -37,7 +38,8 @@ async def _pages_not_for(viewer: Actor | None) -> set[int]:
     if viewer is None:
         return set()
     managed = await PageRole.filter(user_id=viewer.id).values_list("page_id", flat=True)
-    return {viewer.id, *managed}
+    # and the pages it blocks or mutes (federation/people/personal_filters.py)
+    return {viewer.id, *managed, *await personal_filters.hidden_ids(viewer)}
 
 
 async def shown_today(viewer: Actor) -> int:

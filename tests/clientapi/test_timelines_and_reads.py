@@ -120,7 +120,7 @@ async def test_bookmarks_favourites_and_account_reads(moot: MootInstance) -> Non
     await moot.api("POST", f"/api/v1/accounts/{bob.id}/follow", ann_token)
     code, rels, _ = await get(moot, f"/api/v1/accounts/relationships?id[]={bob.id}&id[]=999999", ann_token)
     assert rels == [{"id": str(bob.id), "following": True, "requested": False, "followed_by": False,
-                     "blocking": False, "muting": False}]
+                     "blocking": False, "blocked_by": False, "muting": False, "muting_notifications": False}]
     code, followers, _ = await get(moot, f"/api/v1/accounts/{bob.id}/followers")
     assert ids(followers) == [ann.id]
     code, following, _ = await get(moot, f"/api/v1/accounts/{ann.id}/following")

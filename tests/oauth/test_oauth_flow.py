@@ -215,6 +215,6 @@ async def test_well_known_metadata(moot: MootInstance) -> None:
     assert doc["app_registration_endpoint"] == moot.base_url + "/api/v1/apps"
     assert doc["response_types_supported"] == ["code"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
-    assert set(doc["grant_types_supported"]) == {"authorization_code", "client_credentials"}
+    assert set(doc["grant_types_supported"]) == {"authorization_code", "client_credentials", "refresh_token"}
     assert {"read", "write", "follow", "push", "read:statuses", "write:media"} <= set(doc["scopes_supported"])
     assert "client_secret_basic" in doc["token_endpoint_auth_methods_supported"]

@@ -24,7 +24,7 @@ async def test_old_orphans_go_attached_and_profile_media_stay(moot: MootInstance
     status, post = await moot.api("POST", "/api/v1/statuses", token,
                                   data=[("status", "With a picture"), ("media_ids[]", used["id"])])
     assert status == 200, post
-    avatar = await store_image(settings, owner, png_bytes((200, 200)), "", AVATAR)
+    avatar = await store_image(settings, owner, png_bytes((200, 200)), "", AVATAR, store=moot.fed.media_store)
     await Actor.filter(id=owner.id).update(icon_url=media_url(settings.base_url, avatar.file_name))
     rows = {row.id: row for row in await MediaFile.all()}
     assert len(rows) == 4 and all((directory / row.file_name).is_file() for row in rows.values())

@@ -45,6 +45,7 @@ from tests.privacy.canaries_notifications import build as notifications_canaries
 from tests.privacy.canaries_promotions import build as promotions_canaries  # noqa: E402
 from tests.privacy.canaries_group_insights import build as group_insights_canaries  # noqa: E402
 from tests.privacy.canaries_accounts import build as accounts_canaries  # noqa: E402
+from tests.privacy.canaries_clientapi import build as clientapi_canaries  # noqa: E402
 
 BUILDERS: list[Builder] = [
     # One line per activity: from tests.privacy.canaries_<activity> import build ...
@@ -62,4 +63,5 @@ BUILDERS: list[Builder] = [
     promotions_canaries,
     group_insights_canaries,
     accounts_canaries,
+    clientapi_canaries,
 ]

@@ -16,7 +16,7 @@ from web.api.accounts import relationship
 from web.api.auth import optional_actor, require_actor
 from web.api.pagination import fetch_page, link_header, page_params
 from web.api.params import as_bool, int_id, read_params
-from web.api.serializers import account as serialize_account
+from web.api.serializers import account as serialize_account, credential_account
 from web.api.serializers import statuses as serialize_statuses
 
 MAX_RELATIONSHIPS = 40
@@ -133,10 +133,7 @@ async def update_credentials(request: web.Request) -> web.Response:
         changed.append("discoverable")
     if changed:
         await update_profile(request.app[keys.FEDERATION], actor, changed)
-    body = await serialize_account(actor)
-    body["source"] = {"note": params.get("note", ""), "privacy": "public", "sensitive": False, "language": None,
-                      "fields": [], "follow_requests_count": 0}
-    return web.json_response(body)
+    return web.json_response(await credential_account(actor))
 
 
 def setup(app: web.Application) -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation import actions
+from federation.people.personal_filters import relationship_flags
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.params import int_id
-from web.api.serializers import account as serialize_account
+from web.api.serializers import account as serialize_account, credential_account
 
 
 async def verify_credentials(request: web.Request) -> web.Response:
     actor = await require_actor(request)
-    return web.json_response(await serialize_account(actor))
+    return web.json_response(await credential_account(actor))
 
 
 async def show(request: web.Request) -> web.Response:
@@ -32,8 +33,8 @@ async def relationship(actor: Actor, target: Actor) -> dict:
         "following": follow is not None and follow.state == ACCEPTED,
         "requested": follow is not None and follow.state != ACCEPTED,
         "followed_by": followed_by,
-        "blocking": False,
-        "muting": False,
+        # blocking, blocked_by, muting, muting_notifications (federation/people/personal_filters.py)
+        **(await relationship_flags(actor, [target.id]))[target.id],
     }
 
 

@@ -101,7 +101,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/v1/markers", set_markers, name="api_markers_set")
     r.add_get("/api/v1/custom_emojis", custom_emojis, name="api_custom_emojis")
     for path in ("/api/v1/lists", "/api/v2/filters", "/api/v1/filters", "/api/v1/announcements",
-                 "/api/v1/followed_tags", "/api/v1/blocks", "/api/v1/mutes", "/api/v1/domain_blocks"):
+                 "/api/v1/followed_tags", "/api/v1/domain_blocks"):  # blocks, mutes: web/api/personal_blocks.py
         r.add_get(path, empty_list, name="api_empty" + path.replace("/", "_"))
     r.add_get("/api/v1/trends", trends_tags, name="api_trends")
     r.add_get("/api/v1/trends/tags", trends_tags, name="api_trends_tags")

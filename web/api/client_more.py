@@ -14,7 +14,7 @@ from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
 from web.api.auth import require_actor
-from web.api.pagination import page_params
+from web.api.pagination import link_header, page_params
 from web.api.params import as_bool, int_id, list_param, read_params
 from web.api.serializers import account as serialize_account
 from web.api.serializers import status as serialize_status
@@ -23,16 +23,23 @@ MAX_REPORTED_STATUSES = 20
 
 
 async def conversations(request: web.Request) -> web.Response:
-    """Mastodon's Conversation: id, unread, accounts (the others), last_status; newest first."""
+    """Mastodon's Conversation: id, unread, accounts (the others), last_status; newest first, paged (as on
+    Mastodon) by the last status's id."""
     actor = await require_actor(request)
-    limit = page_params(request).limit
-    found = (await list_conversations(actor))[:limit]
+    params = page_params(request)
+    found = sorted(await list_conversations(actor), key=lambda item: -item.last.id)
+    if params.max_id is not None:
+        found = [item for item in found if item.last.id < params.max_id]
+    floor = params.min_id if params.min_id is not None else params.since_id
+    if floor is not None:
+        found = [item for item in found if item.last.id > floor]
+    found = found[-params.limit:] if params.min_id is not None else found[:params.limit]
     return web.json_response([{
         "id": str(item.root.id),
         "unread": item.unread,
         "accounts": [await serialize_account(person) for person in item.participants],
         "last_status": await serialize_status(item.last, actor),
-    } for item in found])
+    } for item in found], headers=link_header(request, [item.last.id for item in found], params))
 
 
 async def _status_ids(request: web.Request, params: dict) -> list[int]:

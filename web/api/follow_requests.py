@@ -8,14 +8,18 @@ from models.actors import Actor
 from models.follows import PENDING, Follow
 from web import app_keys as keys
 from web.api.auth import require_actor
+from web.api.pagination import fetch_page, link_header, page_params
 from web.api.params import int_id
 from web.api.serializers import account as serialize_account
 
 
 async def index(request: web.Request) -> web.Response:
+    """Newest first, paged by the request's id (Link header), as Mastodon does."""
     actor = await require_actor(request)
-    follows = await Follow.filter(target=actor, state=PENDING).order_by("id").prefetch_related("follower")
-    return web.json_response([await serialize_account(follow.follower) for follow in follows])
+    params = page_params(request)
+    follows = await fetch_page(Follow.filter(target=actor, state=PENDING).prefetch_related("follower"), params)
+    return web.json_response([await serialize_account(follow.follower) for follow in follows],
+                             headers=link_header(request, [follow.id for follow in follows], params))
 
 
 async def _pending(request: web.Request) -> tuple[Actor, Follow]:

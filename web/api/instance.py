@@ -17,7 +17,6 @@ from web.api.serializers import account
 from web.imaging import FORMATS, MAX_PIXELS
 from web.media import MAX_ALT_LENGTH
 
-SOURCE_URL = "https://codeberg.org/moot/moot"
 MASTODON_API_VERSION = "4.3.0"
 
 
@@ -83,7 +82,8 @@ async def instance_v2(request: web.Request) -> web.Response:
         "domain": fed.host,
         "title": info.name,
         "version": version(request),
-        "source_url": SOURCE_URL,
+        # MOOT_SOURCE_URL; left out when unset rather than pointing somewhere made up.
+        **({"source_url": source} if (source := request.app[keys.SETTINGS].source_url) else {}),
         "description": info.description,
         "usage": {"users": {"active_month": usage["users"]["activeMonth"]}},
         "thumbnail": {"url": _thumbnail(request), "blurhash": None, "versions": {}},

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from federation.activities.answers_shape import question_fields
 from federation.content import html_to_text
 from federation.render import iso
 from models.actors import Actor
 from models.client_state import Bookmark
-from models.follows import ACCEPTED, Follow
+from models.follows import ACCEPTED, PENDING, Follow
 from models.posts import ANNOUNCE, LIKE, Interaction, Post
 from web.api.polls import status_poll
 from web.media import status_media_json
@@ -18,6 +19,8 @@ async def account(actor: Actor) -> dict[str, Any]:
     followers = await Follow.filter(target=actor, state=ACCEPTED).count()
     following = await Follow.filter(follower=actor, state=ACCEPTED).count()
     statuses = await Post.filter(author=actor, deleted_at=None).count()
+    avatar = actor.icon_url or await _missing(actor, "avatar-missing.png")
+    header = actor.image_url or await _missing(actor, "header-missing.png")
     return {
         "id": str(actor.id),
         "username": actor.username,
@@ -31,8 +34,11 @@ async def account(actor: Actor) -> dict[str, Any]:
         "note": actor.summary or "",
         "url": actor.url or actor.uri,
         "uri": actor.uri,
-        "avatar": actor.icon_url,
-        "header": actor.image_url,
+        # Never null: Mastodon apps expect an image URL, as Mastodon's own "missing" pictures.
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
         "followers_count": followers,
         "following_count": following,
         "statuses_count": statuses,
@@ -40,6 +46,27 @@ async def account(actor: Actor) -> dict[str, Any]:
         "emojis": [],
         "moot": {"type": actor.type, "category": actor.category},
     }
+
+
+async def _missing(actor: Actor, file_name: str) -> str:
+    """This server's stand-in picture (web/static), as an absolute URL on this server's origin."""
+    uri = actor.uri if actor.is_local else await Actor.filter(is_local=True).order_by("id").first() \
+        .values_list("uri", flat=True)
+    parts = urlsplit(str(uri or ""))
+    return f"{parts.scheme}://{parts.netloc}/static/{file_name}" if parts.netloc else f"/static/{file_name}"
+
+
+async def credential_account(actor: Actor) -> dict[str, Any]:
+    """The account as its owner reads it (verify_credentials, update_credentials): with Mastodon's `source`,
+    which apps read to prefill the profile editor and the composer's default visibility."""
+    body = await account(actor)
+    body["source"] = {
+        "note": html_to_text(actor.summary or ""),
+        "fields": [{"name": f["name"], "value": f["value"], "verified_at": None} for f in actor.profile_fields or []],
+        "privacy": "public", "sensitive": False, "language": None,
+        "follow_requests_count": await Follow.filter(target=actor, state=PENDING).count(),
+    }
+    return body
 
 
 async def status(post: Post, viewer: Actor | None = None,

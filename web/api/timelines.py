@@ -7,10 +7,11 @@ from aiohttp import web
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from federation import audience, timelines
+from federation import audience, home_timeline, timelines
 from models.actors import Actor
 from models.posts import Post
 from web.api.auth import optional_actor, require_actor
+from web.api.home_entries import entries_json
 from web.api.pagination import fetch_page, link_header, page_params
 from web.api.params import as_bool
 from web.api.serializers import statuses as serialize_statuses
@@ -50,9 +51,13 @@ async def _respond(request: web.Request, posts: list[Post], viewer: Actor | None
 
 
 async def home(request: web.Request) -> web.Response:
+    """Posts and boosts (each at its own time, with its own id: federation/home_timeline.py)."""
     user = await require_actor(request)
-    posts = await fetch_page(Post.filter(await timelines.home_filter(user)), page_params(request))
-    return await _respond(request, posts, user)
+    params = page_params(request)
+    entries = await home_timeline.home_page(user, max_id=params.max_id, since_id=params.since_id,
+                                            min_id=params.min_id, limit=params.limit)
+    return web.json_response(await entries_json(entries, user),
+                             headers=link_header(request, [entry.id for entry in entries], params))
 
 
 async def public(request: web.Request) -> web.Response:

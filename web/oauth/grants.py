@@ -156,10 +156,15 @@ class IssuedToken:
     token: str
     scopes: str
     created_at: datetime
+    # Only a person's grant has one (RFC 6749 6, web/oauth/refresh.py); an app's own token does not.
+    refresh_token: str | None = None
 
     def json(self) -> dict[str, object]:
-        return {"access_token": self.token, "token_type": "Bearer", "scope": self.scopes,
-                "created_at": int(self.created_at.timestamp())}
+        body: dict[str, object] = {"access_token": self.token, "token_type": "Bearer", "scope": self.scopes,
+                                   "created_at": int(self.created_at.timestamp())}
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        return body
 
 
 async def redeem_code(application: OAuthApplication, code: str, redirect_uri: str | None,
@@ -181,16 +186,16 @@ async def redeem_code(application: OAuthApplication, code: str, redirect_uri: st
     elif not client_authenticated:
         # A public client proves itself with PKCE; without a challenge it must send its secret.
         raise OAuthError("invalid_client", "client authentication is required", 401)
-    token = generate_token(43)
+    token, refresh = generate_token(43), generate_token(43)
     async with in_transaction():
         # Single use, even when two requests race: only one of them marks the code used.
         if not await OAuthAuthorizationCode.filter(id=row.id, used_at=None).update(used_at=now()):
             raise invalid
         created = await ApiToken.create(
             token_hash=hash_secret(token), actor_id=row.actor_id, label=application.name[:100], scopes=row.scopes,
-            application=application, granted_by_id=row.user_id,
+            application=application, granted_by_id=row.user_id, refresh_token_hash=hash_secret(refresh),
         )
-    return IssuedToken(token, row.scopes, created.created_at)
+    return IssuedToken(token, row.scopes, created.created_at, refresh)
 
 
 async def app_token(application: OAuthApplication, scope: str | None) -> IssuedToken:
@@ -205,6 +210,8 @@ async def revoke_token(application: OAuthApplication, token: str) -> None:
     """Revokes a token the app holds (a person's grant or its own); unknown tokens are ignored (RFC 7009)."""
     digest = hash_secret(token or "")
     await ApiToken.filter(token_hash=digest, application=application).delete()
+    # A refresh token names the same grant: revoking it revokes its access token too.
+    await ApiToken.filter(refresh_token_hash=digest, application=application).delete()
     await OAuthAppToken.filter(token_hash=digest, application=application).delete()
 
 

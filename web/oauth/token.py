@@ -10,6 +10,7 @@ from models.oauth import OAuthApplication
 from web.oauth import limits
 from web.oauth.grants import OAuthError, app_token, authenticate_client, redeem_code, revoke_token
 from web.oauth.params import basic_credentials, read_params, text
+from web.oauth.refresh import refresh
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -51,6 +52,9 @@ async def token(request: web.Request) -> web.Response:
         elif grant_type == "client_credentials":
             application, _ = await _client(request, params, required=True)
             issued = await app_token(application, text(params, "scope") or None)
+        elif grant_type == "refresh_token":
+            application, _ = await _client(request, params, required=False)
+            issued = await refresh(application, text(params, "refresh_token"), text(params, "scope") or None)
         elif not grant_type:
             raise OAuthError("invalid_request", "The request is missing a required parameter: grant_type.")
         else:

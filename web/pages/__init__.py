@@ -16,8 +16,10 @@ from web.pages import feeds, search
 from web.pages import promotions
 from web.pages import page_insights
 from web.pages import conversations, password_reset, settings_account
+from web.pages import conversation_new
 from web.pages import notifications, settings_notifications
 from web.pages import settings_apps
+from web.pages import personal_blocks
 
 
 def setup_pages(app: web.Application) -> None:
@@ -37,7 +39,9 @@ def setup_pages(app: web.Application) -> None:
     settings_account.setup(app)
     password_reset.setup(app)
     conversations.setup(app)
+    conversation_new.setup(app)
     notifications.setup(app)
     settings_notifications.setup(app)
     admin_queues.setup(app)
     settings_apps.setup(app)
+    personal_blocks.setup(app)

@@ -18,7 +18,9 @@ from models.moderation import DomainPolicy
 from web import app_keys as keys
 from web.accounts import AccountError, registration_mode, set_registration_mode
 from web.i18n import N_
-from web.media import FAVICON, LOGO, MediaError, discard, error_text, has_file, media_url, read_upload, store_image
+from web.media import (
+    FAVICON, LOGO, MediaError, discard, error_text, has_file, media_store, public_media_url, read_upload, store_image,
+)
 from web.pages.community_common import read_form as read_text_form
 from web.pages.moderation_common import done, flash, reason_of
 from web.pages.settings_account import REQUIRE_EMAIL_CONFIRMATION, save_email_confirmation
@@ -83,12 +85,13 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
                 try:
                     media = await store_image(request.app[keys.SETTINGS], await _media_owner(admin),
                                               read_upload(upload, request.app[keys.SETTINGS].media_max_bytes),
-                                              purpose=purpose)
+                                              purpose=purpose, store=media_store(request.app))
                 except MediaError as exc:
                     errors[field] = error_text(request, exc)
                     raise
                 stored.append(media)
-                images[field] = media_url(request.app[keys.SETTINGS].base_url, media.file_name)
+                images[field] = public_media_url(media_store(request.app), request.app[keys.SETTINGS].base_url,
+                                                 media.file_name)
             elif form.get(f"remove_{field}"):
                 images[field] = ""
         await update_instance_info(fed, admin, name=form.get("name", ""), description=form.get("description", ""),
@@ -101,7 +104,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
         if new_federation != await get_setting(FEDERATION_MODE, "blocklist"):
             await policy_admin.set_federation_mode(fed, admin, new_federation, reason=reason)
     except (InstanceInfoError, AccountError, PolicyError, MediaError) as exc:
-        await discard(request.app[keys.SETTINGS], stored)
+        await discard(media_store(request.app), stored)
         message = gettext(request, "Some settings need a change: see below.") if errors else gettext(request, str(exc))
         return await _settings_page(request, status=422, error=message, form=form, errors=errors)
     raise done(ADMIN, "saved")

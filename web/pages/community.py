@@ -12,6 +12,7 @@ from aiohttp import web
 from tortoise.expressions import Q
 
 from federation import actions, audience, timelines
+from federation.people.personal_filters import hidden_q
 from federation.community.subgroups_access import missing_parent_membership
 from federation.community.joining import requirements as joining_requirements
 from models.actors import Actor
@@ -20,6 +21,7 @@ from models.posts import Post
 from web import app_keys as keys
 from web.negotiation import page_number
 from web.pages import community_groups, community_profiles, community_threads
+from web.pages.home_entries import home_entries
 from web.pages.promotions import promoted_slot
 from web.pages.community_common import (
     COMPOSER_HOOKS, FOLLOWING, LookupFailed, actor_path, blurbs, flash, follow_state, follower_counts, lookup_actor,
@@ -45,18 +47,15 @@ async def home_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     follows = await Follow.filter(follower=user, state=ACCEPTED).prefetch_related("target")
     # Whom to follow is the timeline's choice (federation/timelines.py); who may see each post is the audience's.
-    query = Post.filter(await timelines.home_filter(user))
+    # Boosts by those followed come as entries of their own, at the boost's time (web/pages/home_entries.py).
     before = request.query.get("before", "")
-    if before.isdigit():
-        cursor = await Post.filter(id=int(before)).first()
-        if cursor is not None:
-            query = query.filter(Q(published__lt=cursor.published) | Q(published=cursor.published, id__lt=cursor.id))
-    rows = await query.order_by("-published", "-id").limit(HOME_PAGE_SIZE + 1).prefetch_related("author", "group")
-    posts, more = rows[:HOME_PAGE_SIZE], len(rows) > HOME_PAGE_SIZE
+    entries, more = await home_entries(user, before, HOME_PAGE_SIZE)
+    posts = [entry.post for entry in entries]
     groups = [f.target for f in follows if f.target.type == "Group"]
     return render_page(
         request, "community/home.html", posts=posts, stats=await post_stats(posts, user), groups=groups,
-        next_url=f"/home?before={posts[-1].id}" if more else None, flash=flash(request),
+        boosters=[entry.booster for entry in entries],
+        next_url=f"/home?before={entries[-1].cursor}" if more else None, flash=flash(request),
         promoted=await promoted_slot(request) if posts and not before else None,
     )
 
@@ -153,7 +152,9 @@ async def tag_page(request: web.Request) -> web.StreamResponse:
         .order_by("-published", "-id").limit(TAG_SCAN).values("id", "tags")
     )
     ids = [row["id"] for row in rows if tag in _hashtags(row["tags"])][:TAG_PAGE_SIZE]
-    posts = await Post.filter(id__in=ids).order_by("-published", "-id").prefetch_related("author", "group")
+    # Blocked and muted accounts stay out (federation/people/personal_filters.py).
+    posts = await Post.filter(hidden_q(viewer_of(request)), id__in=ids).order_by("-published", "-id") \
+        .prefetch_related("author", "group")
     return render_page(request, "community/tag.html", tag=tag, posts=posts,
                        stats=await post_stats(posts, viewer_of(request)))
 
@@ -184,6 +185,8 @@ async def follow_actor(request: web.Request) -> web.StreamResponse:
     if target.type == "Group" and target.is_local and (await joining_requirements(target)).any:
         raise web.HTTPSeeOther(f"/groups/{target.group_name}/join")  # its questions and rules come first
     follow = await actions.follow(request.app[keys.FEDERATION], user, target)
+    if follow is None and target.type != "Group":  # they blocked you (federation/people/blocks.py)
+        raise web.HTTPForbidden(text=gettext(request, "You cannot follow this account."))
     if follow is None:
         raise web.HTTPForbidden(text=gettext(request, "You are banned from this group."))
     accepted = follow.state == ACCEPTED

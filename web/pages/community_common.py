@@ -53,6 +53,11 @@ NOTICES = {
     # Q&A (web/pages/activity_answers.py)
     "answer_accepted": N_("Marked as the accepted answer."),
     "answer_unaccepted": N_("The question has no accepted answer now."),
+    # personal blocks and mutes (web/pages/personal_blocks.py)
+    "blocked": N_("Blocked. You will no longer see their posts, and they can no longer follow you."),
+    "unblocked": N_("Unblocked."),
+    "muted": N_("Muted. Their posts stay out of your timelines."),
+    "unmuted": N_("Unmuted."),
 }
 
 # Composer hooks: async (request, form) -> extra StatusInput fields. The media pages add one for

@@ -10,6 +10,7 @@ from aiohttp import web
 from tortoise.expressions import Q
 
 from federation import audience
+from federation.people.personal_filters import relationship_flags
 from federation.actions import ActionError, StatusInput
 from federation.local_actors import PAGE_OWNER, PageRoleError, can_act_as, set_page_admin
 from federation.resolve import ResolveError, parse_handle, scheme_for
@@ -89,6 +90,7 @@ async def profile_page(request: web.Request, actor: Actor, *, errors: dict[str, 
         handle=f"@{actor.username}@{actor.domain}", can_post=can_post, roles=roles,
         is_owner=viewer is not None and any(r.user_id == viewer.id and r.role == PAGE_OWNER for r in roles),
         visibilities=COMPOSER_VISIBILITIES, errors=errors or {}, form=form or {}, flash=flash(request),
+        personal=(await relationship_flags(viewer, [actor.id]))[actor.id] if viewer else {},  # blocks, mutes
     )
 
 

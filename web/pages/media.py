@@ -10,14 +10,15 @@ from multidict import MultiDictProxy
 
 from federation import audience
 from federation.actions import ActionError
+from federation.media_store import LOCAL, StoredFile
 from models.accounts import MediaFile
 from models.posts import Post
 from web import app_keys as keys
 from web import request_keys as rk
 from web.api.auth import require_actor
 from web.media import (
-    ATTACHMENT, FILE_NAME, MediaError, attachments_from_form, error_text, has_file, limit_text, media_dir,
-    link_to_post, media_json, read_upload, store_image,
+    ATTACHMENT, FILE_NAME, MediaError, attachments_from_form, error_text, has_file, limit_text,
+    link_to_post, media_json, media_store, read_upload, store_image,
 )
 from web.pages.community_common import COMPOSER_HOOKS, POST_CREATED_HOOKS
 
@@ -41,8 +42,7 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     if not FILE_NAME.fullmatch(name):
         raise web.HTTPNotFound()
     media = await MediaFile.filter(file_name=name).first()
-    path = media_dir(request.app[keys.SETTINGS]) / name
-    if media is None or not path.is_file():
+    if media is None:
         raise web.HTTPNotFound()
     allowed, shared = await _media_access(request, media)
     if not allowed:
@@ -50,8 +50,33 @@ async def serve_media(request: web.Request) -> web.StreamResponse:
     headers = {"Content-Type": media.media_type, **MEDIA_HEADERS}
     if not shared:
         headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    store = media_store(request.app)
+    if store.kind != LOCAL and request.headers.get("If-None-Match") == f'"{name}"':
+        return web.Response(status=304, headers={**headers, "ETag": f'"{name}"'})
+    stored = await store.get(name)
+    if stored is None:
+        raise web.HTTPNotFound()
     # The Content-Type is the one stored when the image was decoded, never derived from the request.
-    return web.FileResponse(path, headers=headers)
+    if stored.path is not None:
+        return web.FileResponse(stored.path, headers=headers)
+    return await _stream(request, stored, {**headers, "ETag": f'"{name}"'})  # the name never changes: a fine ETag
+
+
+async def _stream(request: web.Request, stored: StoredFile, headers: dict[str, str]) -> web.StreamResponse:
+    """A file from a bucket, passed on in chunks as they arrive."""
+    chunks = stored.chunks
+    response = web.StreamResponse(headers=headers)
+    response.content_length = stored.size
+    try:
+        await response.prepare(request)
+        if request.method != "HEAD" and chunks is not None:
+            async for chunk in chunks:
+                await response.write(chunk)
+        await response.write_eof()
+    finally:
+        if chunks is not None:
+            await chunks.aclose()  # type: ignore[attr-defined]
+    return response
 
 
 async def _media_access(request: web.Request, media: MediaFile) -> tuple[bool, bool]:
@@ -81,7 +106,8 @@ async def api_upload(request: web.Request) -> web.Response:
     settings = request.app[keys.SETTINGS]
     try:
         data = read_upload(upload, settings.media_max_bytes)
-        media = await store_image(settings, actor, data, str(form.get("description", "")), ATTACHMENT)
+        media = await store_image(settings, actor, data, str(form.get("description", "")), ATTACHMENT,
+                                  store=media_store(request.app))
     except MediaError as exc:
         if exc.status == 413:
             raise web.HTTPRequestEntityTooLarge(settings.media_max_bytes, 0, text=str(exc)) from None

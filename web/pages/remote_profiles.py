@@ -13,6 +13,7 @@ from aiohttp import web
 from tortoise.expressions import Q
 
 from federation import audience
+from federation.people.personal_filters import relationship_flags
 from federation.community.remote_groups import remote_group_facts
 from federation.vocab import APPLICATION
 from models.actors import Actor
@@ -77,4 +78,5 @@ async def remote_profile_page(request: web.Request, handle: str) -> web.StreamRe
         members=await Follow.filter(target=actor, state=ACCEPTED).count() if is_group else 0,
         contacts=[f for f in actor.profile_fields or [] if isinstance(f, dict) and f.get("name")],
         group_facts=facts, flash=flash(request),
+        personal=(await relationship_flags(viewer, [actor.id]))[actor.id] if viewer else {},  # blocks, mutes
     )

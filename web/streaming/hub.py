@@ -18,11 +18,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from federation import audience, timelines
+from federation import audience, home_timeline, timelines
+from federation.people.personal_filters import hidden_ids
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.notifications import Notification
-from models.posts import Post
+from models.posts import ANNOUNCE, Interaction, Post
 from web.streaming.streams import Stream, public_match
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ FOLLOWS_REFRESH_SECONDS = 60.0
 
 StatusSerializer = Callable[[Post], Awaitable[dict[str, Any]]]
 NotificationSerializer = Callable[[Any], Awaitable[dict[str, Any] | None]]
+EntrySerializer = Callable[[home_timeline.HomeEntry], Awaitable[dict[str, Any]]]
 
 
 @dataclass(eq=False)
@@ -47,6 +49,7 @@ class Subscriber:
     # What the home stream follows (as federation/timelines.py home_filter chooses), refreshed every minute.
     authors: set[int] = field(default_factory=set)
     groups: set[int] = field(default_factory=set)
+    hidden: set[int] = field(default_factory=set)  # blocked and muted accounts (federation/people)
     follows_read_at: float = float("-inf")
 
     async def refresh_follows(self) -> None:
@@ -55,11 +58,12 @@ class Subscriber:
         follows = await Follow.filter(follower=self.actor, state=ACCEPTED).values_list("target_id", "target__type")
         self.groups = {target for target, kind in follows if kind == "Group"}
         self.authors = {target for target, kind in follows if kind != "Group"} | {self.actor.id}
+        self.hidden = await hidden_ids(self.actor)
         self.follows_read_at = time.monotonic()
 
     def wants_at_home(self, post: Post) -> bool:
-        """Would home_filter choose it (before the audience check)? Boosts are not streamed yet."""
-        return (post.author_id in self.authors or post.visibility == "direct"
+        """Would home_filter choose it (before the audience check)? Boosts are chosen in _dispatch_boosts."""
+        return post.author_id not in self.hidden and (post.author_id in self.authors or post.visibility == "direct"
                 or (post.group_id in self.groups and post.in_reply_to_uri is None))
 
     def send(self, stream: Stream, event: str, payload: dict[str, Any] | str) -> None:
@@ -79,9 +83,15 @@ class Tail:
 
     high_water: int = 0
     sent: set[int] = field(default_factory=set)
+    # Rows up to here existed before the hub woke for a new listener: never sent, even within the lookback.
+    skipped: int = 0
+
+    def skip_to(self, newest: int) -> None:
+        self.high_water = max(self.high_water, newest)
+        self.skipped = max(self.skipped, newest)
 
     def fresh(self, ids: list[int]) -> list[int]:
-        new = [i for i in ids if i not in self.sent]
+        new = [i for i in ids if i not in self.sent and i > self.skipped]
         self.sent.update(new)
         if ids:
             self.high_water = max(self.high_water, max(ids))
@@ -92,10 +102,12 @@ class Tail:
 
 class StreamHub:
     def __init__(self, serialize_status: StatusSerializer, serialize_notification: NotificationSerializer,
-                 poll_seconds: float = POLL_SECONDS) -> None:
+                 poll_seconds: float = POLL_SECONDS, serialize_entry: EntrySerializer | None = None) -> None:
         self.subscribers: set[Subscriber] = set()
         self.serialize_status = serialize_status
         self.serialize_notification = serialize_notification
+        self.serialize_entry = serialize_entry
+        self.boosts = Tail()  # boosts (Interaction rows) for the user streams' home timelines
         self.poll_seconds = poll_seconds
         self.posts = Tail()
         self.notifications = Tail()
@@ -147,8 +159,9 @@ class StreamHub:
                 await asyncio.sleep(self.poll_seconds)
 
     async def _skip_ahead(self) -> None:
-        self.posts.high_water = max(self.posts.high_water, await _max_id(Post))
-        self.notifications.high_water = max(self.notifications.high_water, await _max_id(_notification_model()))
+        self.posts.skip_to(await _max_id(Post))
+        self.notifications.skip_to(await _max_id(_notification_model()))
+        self.boosts.skip_to(await _max_id(Interaction.filter(kind=ANNOUNCE)))
 
     async def dispatch_once(self) -> int:
         """Send what is new since the last pass; returns how many rows were new."""
@@ -157,14 +170,18 @@ class StreamHub:
         model = _notification_model()
         notification_ids = self.notifications.fresh(
             await _ids_above(model, self.notifications.high_water - LOOKBACK_ROWS))
+        boost_ids = self.boosts.fresh(await _ids_above(Interaction.filter(kind=ANNOUNCE),
+                                                       self.boosts.high_water - LOOKBACK_ROWS))
         if post_ids:
             await self._dispatch_posts(post_ids)
+        if boost_ids:
+            await self._dispatch_boosts(boost_ids)
         if notification_ids:
             await self._dispatch_notifications(model, notification_ids)
         if post_ids or notification_ids:
             log.debug("streaming: %d posts, %d notifications to %d clients in %.1f ms", len(post_ids),
                       len(notification_ids), len(self.subscribers), (time.monotonic() - began) * 1000)
-        return len(post_ids) + len(notification_ids)
+        return len(post_ids) + len(notification_ids) + len(boost_ids)
 
     async def _dispatch_posts(self, post_ids: list[int]) -> None:
         posts = {post.id: post for post in await Post.filter(id__in=post_ids, deleted_at=None, removed_at=None)}
@@ -200,6 +217,26 @@ class StreamHub:
         allowed = set(await Post.filter(audience.visible_posts(audience.viewer_of(subscriber.actor)),
                                         id__in=narrow).values_list("id", flat=True)) if narrow else set()
         return sorted((post for post in candidates if post.id in anyone or post.id in allowed), key=lambda p: p.id)
+
+    async def _dispatch_boosts(self, boost_ids: list[int]) -> None:
+        """A boost by someone a listener follows goes to their user stream as an `update`, shaped as in the
+        home timeline (a reblog wrapper: web/api/home_entries.py); federation/timelines.py home_boosts_filter
+        decides, as for the timeline itself."""
+        if self.serialize_entry is None:
+            return
+        boosters = dict(await Interaction.filter(id__in=boost_ids).values_list("id", "actor_id"))
+        payloads: dict[int, dict[str, Any]] = {}
+        for subscriber in list(self.subscribers):
+            streams = [stream for stream in subscriber.streams if stream.kind == "user"]
+            if not streams or subscriber.actor is None:
+                continue
+            await subscriber.refresh_follows()
+            mine = [i for i in boost_ids if boosters.get(i) in subscriber.authors]
+            for entry in await home_timeline.home_entries_for(subscriber.actor, mine):
+                if entry.id not in payloads:
+                    payloads[entry.id] = await self.serialize_entry(entry)
+                for stream in streams:
+                    subscriber.send(stream, "update", payloads[entry.id])
 
     async def _dispatch_notifications(self, model: Any, notification_ids: list[int]) -> None:
         listeners = {s.actor.id: s for s in self.subscribers if s.actor is not None

@@ -11,10 +11,12 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from federation.home_timeline import HomeEntry
 from models.actors import Actor
 from models.notifications import Notification
 from web.api.notifications import notification_json
 from web.api.scopes import OUT_OF_SCOPE, allows, bearer_token, grant_for_token
+from web.api.home_entries import entry_json
 from web.api.serializers import status as serialize_status
 from web.streaming.hub import StreamHub, Subscriber
 from web.streaming.streams import Stream, StreamError, parse_stream
@@ -29,7 +31,11 @@ SSE_PATHS = {
 
 
 def new_hub() -> StreamHub:
-    return StreamHub(serialize_status, _notification_payload)
+    return StreamHub(serialize_status, _notification_payload, serialize_entry=_entry_payload)
+
+
+async def _entry_payload(entry: HomeEntry) -> dict[str, Any]:
+    return await entry_json(entry, None)  # shared by every listener, like a post's payload
 
 
 async def _notification_payload(row: Notification) -> dict[str, Any] | None:

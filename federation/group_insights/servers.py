@@ -1,0 +1,70 @@
+"""The servers a local group's members come from: counted live, or from the nightly snapshot plus the joins
+and leaves recorded since (checked against the members now)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from models.actors import Actor
+from models.follows import ACCEPTED, Follow
+from models.group_insights import GroupServerCount
+from models.insights import FOLLOWED, UNFOLLOWED, FollowEvent
+
+TOP_SERVERS = 10
+
+
+@dataclass(frozen=True)
+class ServerShare:
+    domain: str
+    members: int
+
+
+async def _servers_counted(group_id: int) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for domain, n in await (Follow.filter(target_id=group_id, state=ACCEPTED).annotate(n=Count("id"))
+                            .group_by("follower__domain").values_list("follower__domain", "n")):
+        counted[domain or ""] = counted.get(domain or "", 0) + n
+    return counted
+
+
+async def snapshot_servers(group_id: int, now: datetime) -> None:
+    """Keep the members per server now (the nightly rollup): a page adds the joins and leaves since."""
+    counted = await _servers_counted(group_id)
+    async with in_transaction():
+        await GroupServerCount.filter(group_id=group_id).delete()
+        await GroupServerCount.bulk_create([GroupServerCount(group_id=group_id, domain=domain or "", members=n,
+                                                             taken_at=now) for domain, n in counted.items()],
+                                           batch_size=1000)
+
+
+async def _servers_kept(group_id: int, members: int) -> dict[str, int] | None:
+    """The snapshot plus the joins and leaves recorded since it was taken; None when there is none, or when
+    the sum is not the members now (a membership that ended without an event): then it is counted live."""
+    rows = await GroupServerCount.filter(group_id=group_id).values_list("domain", "members", "taken_at")
+    if not rows:
+        return None
+    counts = {domain: n for domain, n, _ in rows}
+    events = await FollowEvent.filter(target_id=group_id, created_at__gte=rows[0][2]).values_list("kind", "follower_uri")
+    if events:
+        domains = dict(await Actor.filter(uri__in=sorted({uri for _, uri in events})).values_list("uri", "domain"))
+        for kind, uri in events:
+            if uri not in domains:
+                return None
+            domain = domains[uri] or ""
+            counts[domain] = counts.get(domain, 0) + (1 if kind == FOLLOWED else -1 if kind == UNFOLLOWED else 0)
+    if sum(counts.values()) != members or any(n < 0 for n in counts.values()):
+        return None
+    return {domain: n for domain, n in counts.items() if n}
+
+
+async def member_servers(group_id: int, members: int | None = None) -> tuple[list[ServerShare], int]:
+    """The servers with the most members (most first), and how many servers members come from. With the
+    members now given, from the nightly snapshot when it adds up to them."""
+    counts = await _servers_kept(group_id, members) if members is not None else None
+    if counts is None:
+        counts = await _servers_counted(group_id)
+    ordered = sorted(counts.items(), key=lambda row: (-row[1], row[0]))
+    return [ServerShare(domain, n) for domain, n in ordered[:TOP_SERVERS]], len(ordered)
