@@ -81,27 +81,50 @@ async def audience_inboxes(ctx: "FederationContext", audience: dict[str, Any]) -
     )
 
 
-async def expand_fanouts(ctx: "FederationContext", limit: int = 50) -> int:
-    # 50 a pass: a group post makes two fan-outs, so a pass of 100 inbox items can keep up without one
-    # pass of huge audiences holding up the inbox for long.
+async def expand_fanouts(ctx: "FederationContext", limit: int = 200) -> int:
+    """Turn claimed fan-outs into deliveries: one transaction and one bulk insert per pass.
+
+    A group post makes two fan-outs with the same audience, and a busy group makes many: each distinct
+    audience is resolved once per pass. 200 a pass keeps up with a pass of 100 inbox items (two fan-outs
+    each) without letting one pass of huge audiences hold up the inbox for long.
+    """
     fanouts = await claim(FanOut, limit=limit)
+    if not fanouts:
+        return 0
+    resolved: dict[str, list[str]] = {}
+    planned: list[tuple[FanOut, list[str]]] = []
     for fanout in fanouts:
-        inboxes = await audience_inboxes(ctx, fanout.audience)
-        now = utcnow()
-        async with in_transaction():
-            await Delivery.bulk_create(
-                [
-                    Delivery(activity_id=fanout.activity_id, inbox_url=inbox, host=_host(inbox), next_attempt_at=now)
-                    for inbox in inboxes
-                ],
-                batch_size=500,
-            )
-            await FanOut.filter(id=fanout.id).update(state=DONE, locked_until=None)
-            await record_fanout(fanout.activity_id, fanout.audience, inboxes)  # a page post's reach (insights)
-    if fanouts:
-        ctx.deliveries_available.set()
-        record_fanouts(ctx, len(fanouts))
+        key = json.dumps(fanout.audience, sort_keys=True, default=str)
+        if key not in resolved:
+            resolved[key] = await audience_inboxes(ctx, fanout.audience)
+        planned.append((fanout, resolved[key]))
+    reach_candidates = await _page_post_activities([f for f, _ in planned])
+    now = utcnow()
+    async with in_transaction():
+        await Delivery.bulk_create(
+            [
+                Delivery(activity_id=fanout.activity_id, inbox_url=inbox, host=_host(inbox), next_attempt_at=now)
+                for fanout, inboxes in planned
+                for inbox in inboxes
+            ],
+            batch_size=500,
+        )
+        await FanOut.filter(id__in=[fanout.id for fanout in fanouts]).update(state=DONE, locked_until=None)
+        for fanout, inboxes in planned:
+            if fanout.activity_id in reach_candidates:
+                await record_fanout(fanout.activity_id, fanout.audience, inboxes)  # a page post's reach (insights)
+    ctx.deliveries_available.set()
+    record_fanouts(ctx, len(fanouts))
     return len(fanouts)
+
+
+async def _page_post_activities(fanouts: list[FanOut]) -> set[int]:
+    """The activities among these whose reach insights may record: a Create sent to its own actor's
+    followers (record_fanout checks the rest). One query instead of one per fan-out."""
+    ids = [fanout.activity_id for fanout in fanouts if fanout.audience.get("followers_of")]
+    if not ids:
+        return set()
+    return set(await OutboundActivity.filter(id__in=ids, type="Create").values_list("id", flat=True))
 
 
 @dataclass(frozen=True)
