@@ -136,6 +136,10 @@ async def lookup_key(ctx: "FederationContext", key_id: str) -> CachedKey:
     actor = await Actor.filter(public_key_id=key_id, deleted_at=None).first()
     key = key_of(actor) if actor is not None else None
     if key is None:
+        # A fetch for this key may have finished while the database was asked (it caches what it stored):
+        # checking again here, with no await before joining or starting a flight, keeps a burst to one fetch.
+        key = ctx.keys.get(key_id)
+    if key is None:
         key = key_of(await fetch_key_owner(ctx, key_id))
     if key is None:
         raise ProtocolError(f"no public key found for {key_id}")
