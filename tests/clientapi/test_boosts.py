@@ -25,7 +25,10 @@ async def test_boosting_a_remote_post_and_taking_it_back(moot: MootInstance, rem
     post = await Post.get(uri=note_id)
 
     code, body = await moot.api("POST", f"/api/v1/statuses/{post.id}/reblog", ann_token)
-    assert code == 200 and body["reblogged"] is True and body["reblogs_count"] == 1
+    # Mastodon's answer: the boost (its own id, the booster) wrapping the original.
+    assert code == 200 and body["reblog"]["id"] == str(post.id) and body["id"] != str(post.id)
+    assert body["reblog"]["reblogged"] is True and body["reblog"]["reblogs_count"] == 1
+    assert body["account"]["id"] == str(ann.id) and body["reblog"]["account"]["id"] != str(ann.id)
     await moot.drain()
     [announce] = remote.activities("Announce")
     assert announce["actor"] == ann.uri and announce["object"] == note_id

@@ -143,3 +143,22 @@ async def test_a_token_without_read_scopes_cannot_listen(moot: MootInstance) -> 
             f"{moot.base_url}/api/v1/streaming?stream=user:notification&access_token=notify-only") as ws:
         await ws.send_json({"type": "subscribe", "stream": "user"})
         assert "outside the authorized scopes" in (await ws.receive_json(timeout=WAIT))["error"]
+
+
+async def test_public_streams_leave_out_whom_the_listener_blocks_or_mutes(moot: MootInstance) -> None:
+    ann, ann_token = await moot.user("ann")
+    bob, bob_token = await moot.user("bob")
+    cay, cay_token = await moot.user("cay")
+    code, _ = await moot.api("POST", f"/api/v1/accounts/{bob.id}/block", ann_token)
+    assert code == 200
+    code, _ = await moot.api("POST", f"/api/v1/accounts/{cay.id}/mute", ann_token)
+    assert code == 200
+    async with moot.session.ws_connect(
+            f"{moot.base_url}/api/v1/streaming?stream=public:local&access_token={ann_token}") as ws:
+        await asyncio.sleep(0.3)
+        await moot.api("POST", "/api/v1/statuses", bob_token, json={"status": "from the blocked one"})
+        await moot.api("POST", "/api/v1/statuses", cay_token, json={"status": "from the muted one"})
+        await no_event(ws, 1.0)
+        code, mine = await moot.api("POST", "/api/v1/statuses", ann_token, json={"status": "my own"})
+        event = await next_event(ws)
+        assert event["payload"]["id"] == mine["id"]

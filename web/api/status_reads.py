@@ -6,12 +6,14 @@ from aiohttp import web
 from federation import audience
 from federation.actions import ActionError
 from federation.actions.boosts import boost, unboost
+from federation.home_timeline import HomeEntry
 from federation.threads import MAX_DEPTH
 from models.actors import Actor
 from models.client_state import Bookmark
 from models.posts import ANNOUNCE, LIKE, Interaction, Post
 from web import app_keys as keys
 from web.api.auth import optional_actor, require_actor
+from web.api.home_entries import entry_json
 from web.api.pagination import fetch_page, link_header, page_params
 from web.api.serializers import account as serialize_account
 from web.api.serializers import status as serialize_status
@@ -67,7 +69,11 @@ async def reblog(request: web.Request) -> web.Response:
         await boost(request.app[keys.FEDERATION], actor, post)
     except ActionError as exc:
         raise web.HTTPUnprocessableEntity(text=str(exc)) from None
-    return web.json_response(await serialize_status(post, actor))
+    # As Mastodon answers: the boost itself, its `reblog` the original (with `reblogged: true`).
+    made = await Interaction.filter(actor=actor, post=post, kind=ANNOUNCE).order_by("-id").first()
+    if made is None:
+        return web.json_response(await serialize_status(post, actor))
+    return web.json_response(await entry_json(HomeEntry(post, made), actor))
 
 
 async def unreblog(request: web.Request) -> web.Response:

@@ -203,8 +203,10 @@ class StreamHub:
                     for post in await self._home_posts(subscriber, posts, anyone):
                         subscriber.send(stream, "update", await payload(post))
                     continue
+                if subscriber.actor is not None and public:
+                    await subscriber.refresh_follows()  # also whom they block or mute (kept a minute)
                 for post_id in sorted(public):
-                    if public_match(stream, public[post_id]):
+                    if public_match(stream, public[post_id]) and public[post_id].author_id not in subscriber.hidden:
                         subscriber.send(stream, "update", await payload(public[post_id]))
 
     async def _home_posts(self, subscriber: Subscriber, posts: dict[int, Post], anyone: set[int]) -> list[Post]:
