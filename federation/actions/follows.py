@@ -117,11 +117,15 @@ async def end_follow(follow: Follow, reason: str = LOST_UNDO) -> None:
     await Follow.filter(id=follow.id).delete()
 
 
-async def follow(ctx: "FederationContext", actor: Actor, target: Actor) -> Follow:
-    """A local actor follows another; remote targets answer with Accept or Reject later."""
+async def follow(ctx: "FederationContext", actor: Actor, target: Actor) -> Follow | None:
+    """A local actor follows another; remote targets answer with Accept or Reject later. None when refused:
+    the target blocks the actor (or bans it from the group), or the actor blocks the target (unblock first,
+    as Mastodon asks)."""
     existing = await Follow.filter(follower=actor, target=target).first()
     if existing is not None:
         return existing
+    if target.type != "Group" and await personally_blocks(actor, target):
+        return None
     if target.is_local:
         return await receive_follow(ctx, actor, target, ctx.urls.new_activity())
     follow_uri = ctx.urls.new_activity()

@@ -115,7 +115,10 @@ async def test_local_block_mute_notifications_and_timed_mute_expiry(moot: MootIn
     assert not await Follow.filter(follower_id__in=[ann.id, bob.id]).exists()
     assert (await relationship(moot, bob_token, ann))["blocked_by"] is True
     code, _ = await moot.api("POST", f"/api/v1/accounts/{ann.id}/follow", bob_token)
-    assert not await Follow.filter(follower_id=bob.id, target_id=ann.id).exists()
+    assert code == 403 and not await Follow.filter(follower_id=bob.id, target_id=ann.id).exists()
+    # The blocker cannot follow either, until she unblocks (as on Mastodon).
+    code, _ = await moot.api("POST", f"/api/v1/accounts/{bob.id}/follow", ann_token)
+    assert code == 403 and not await Follow.filter(follower_id=ann.id, target_id=bob.id).exists()
     await moot.api("POST", "/api/v1/statuses", bob_token, json={"status": "Bob shouts"})
     await moot.api("POST", f"/api/v1/statuses/{ann_post}/favourite", bob_token)
     await moot.api("POST", "/api/v1/statuses", bob_token, json={"status": "@ann hi", "visibility": "public"})

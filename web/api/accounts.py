@@ -50,7 +50,9 @@ async def follow(request: web.Request) -> web.Response:
     target = await _target(request)
     if target.id == actor.id or target.type == "Application":
         raise web.HTTPUnprocessableEntity(text="this account cannot be followed")
-    await actions.follow(request.app[keys.FEDERATION], actor, target)
+    made = await actions.follow(request.app[keys.FEDERATION], actor, target)
+    if made is None and target.type != "Group":  # a block either way (Mastodon answers 403 too)
+        raise web.HTTPForbidden(text="this account cannot be followed while one of you blocks the other")
     return web.json_response(await relationship(actor, target))
 
 
