@@ -24,22 +24,25 @@ def _addressing(booster: Actor, post: Post) -> dict[str, list[str]]:
     return {"to": [PUBLIC], "cc": [post.author.uri, *([booster.followers_url] if booster.followers_url else [])]}
 
 
-async def boost(ctx: "FederationContext", booster: Actor, post: Post) -> None:
+async def boost(ctx: "FederationContext", booster: Actor, post: Post) -> Interaction:
+    """The booster's boost of the post: made now, or the one made before (boosting twice changes nothing)."""
     await post.fetch_related("author")
     if post.visibility not in ("public", "unlisted") or not await audience.may_see_post(post, audience.ANONYMOUS):
         raise ActionError("only a public post can be boosted", status=422)
-    if await Interaction.filter(kind=ANNOUNCE, actor=booster, post=post).exists():
-        return
+    existing = await Interaction.filter(kind=ANNOUNCE, actor=booster, post=post).first()
+    if existing is not None:
+        return existing
     announce_uri = ctx.urls.new_activity()
     activity = render.activity(announce_uri, "Announce", booster.uri, post.uri, **_addressing(booster, post),
                                published=render.iso(datetime.now(timezone.utc)))
     async with in_transaction():
-        await Interaction.create(kind=ANNOUNCE, actor=booster, post=post, activity_uri=announce_uri,
-                                 home_position=await latest_post_id())
+        made = await Interaction.create(kind=ANNOUNCE, actor=booster, post=post, activity_uri=announce_uri,
+                                        home_position=await latest_post_id())
         await notifications.interaction("reblog", booster, post, announce_uri)
         await publish(booster, activity, to_followers=True, public=True,
                       inboxes=[] if post.author.is_local else [post.author.delivery_inbox])
     ctx.wake()
+    return made
 
 
 async def unboost(ctx: "FederationContext", booster: Actor, post: Post) -> None:

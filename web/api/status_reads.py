@@ -66,13 +66,10 @@ async def reblog(request: web.Request) -> web.Response:
     actor = await require_actor(request)
     post = await visible_status(request, actor)
     try:
-        await boost(request.app[keys.FEDERATION], actor, post)
+        made = await boost(request.app[keys.FEDERATION], actor, post)
     except ActionError as exc:
         raise web.HTTPUnprocessableEntity(text=str(exc)) from None
     # As Mastodon answers: the boost itself, its `reblog` the original (with `reblogged: true`).
-    made = await Interaction.filter(actor=actor, post=post, kind=ANNOUNCE).order_by("-id").first()
-    if made is None:
-        return web.json_response(await serialize_status(post, actor))
     return web.json_response(await entry_json(HomeEntry(post, made), actor))
 
 
