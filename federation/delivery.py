@@ -21,7 +21,7 @@ from federation.delivery_signing import Prepared, sign_all, signing_jobs
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from federation.insights.events import remove_follows
-from federation.insights.reach import record_fanout
+from federation.insights.reach import record_fanouts_reach
 from models.insights import LOST_GONE
 from models.queues import DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff, OutboundActivity
 
@@ -98,7 +98,6 @@ async def expand_fanouts(ctx: "FederationContext", limit: int = 200) -> int:
         if key not in resolved:
             resolved[key] = await audience_inboxes(ctx, fanout.audience)
         planned.append((fanout, resolved[key]))
-    reach_candidates = await _page_post_activities([f for f, _ in planned])
     now = utcnow()
     async with in_transaction():
         await Delivery.bulk_create(
@@ -110,21 +109,11 @@ async def expand_fanouts(ctx: "FederationContext", limit: int = 200) -> int:
             batch_size=500,
         )
         await FanOut.filter(id__in=[fanout.id for fanout in fanouts]).update(state=DONE, locked_until=None)
-        for fanout, inboxes in planned:
-            if fanout.activity_id in reach_candidates:
-                await record_fanout(fanout.activity_id, fanout.audience, inboxes)  # a page post's reach (insights)
+        # A page post's reach (insights).
+        await record_fanouts_reach([(fanout.activity_id, fanout.audience, inboxes) for fanout, inboxes in planned])
     ctx.deliveries_available.set()
     record_fanouts(ctx, len(fanouts))
     return len(fanouts)
-
-
-async def _page_post_activities(fanouts: list[FanOut]) -> set[int]:
-    """The activities among these whose reach insights may record: a Create sent to its own actor's
-    followers (record_fanout checks the rest). One query instead of one per fan-out."""
-    ids = [fanout.activity_id for fanout in fanouts if fanout.audience.get("followers_of")]
-    if not ids:
-        return set()
-    return set(await OutboundActivity.filter(id__in=ids, type="Create").values_list("id", flat=True))
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,22 @@ from models.posts import Post
 from models.queues import OutboundActivity
 
 
-async def record_fanout(activity_id: int, audience: dict[str, Any], inboxes: list[str]) -> None:
-    """Called by the delivery worker as a fan-out becomes deliveries (federation/delivery.py expand_fanouts)."""
-    followers_of = audience.get("followers_of")
-    if not followers_of:
+async def record_fanouts_reach(expanded: list[tuple[int, dict[str, Any], list[str]]]) -> None:
+    """Called by the delivery worker as fan-outs become deliveries (federation/delivery.py expand_fanouts), with
+    (activity id, audience, inboxes) for each: only a Create sent to followers can be a page post, and those
+    rows are read in one query for the whole pass."""
+    wanted = {activity_id for activity_id, audience, _ in expanded if audience.get("followers_of")}
+    if not wanted:
         return
-    row = await OutboundActivity.filter(id=activity_id, type="Create").values("actor_id", "payload")
-    if not row:
-        return
-    actor_id, payload = row[0]["actor_id"], row[0]["payload"]
+    creates = {row["id"]: row for row in await OutboundActivity.filter(id__in=wanted, type="Create").values(
+        "id", "actor_id", "payload")}
+    for activity_id, audience, inboxes in expanded:
+        if activity_id in creates:
+            row = creates[activity_id]
+            await _record_fanout(row["actor_id"], row["payload"], audience["followers_of"], inboxes)
+
+
+async def _record_fanout(actor_id: int, payload: Any, followers_of: Any, inboxes: list[str]) -> None:
     targets = followers_of if isinstance(followers_of, list) else [followers_of]
     if actor_id not in targets or not await Actor.filter(id=actor_id, type="Service", is_local=True).exists():
         return
