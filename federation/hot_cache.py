@@ -20,16 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from tortoise.expressions import Q, Subquery
-
-from federation.groups.access import unexpired
 from federation.protocol.common import ProtocolError, type_of
 from federation.queue import utcnow
+from federation.raw_sql import Params
 from federation.resolve import ACTOR_MAX_AGE
 from federation.vocab import POST_TYPES
 from models.actors import Actor
-from models.follows import ACCEPTED, Follow
-from models.groups import APPROVED, GroupBan, GroupMute, GroupProfile, GroupRole, HeldActivity
+from models.follows import ACCEPTED
+from models.groups import APPROVED, GroupBan, GroupMute, GroupProfile, HeldActivity
 from models.queues import FanOut, InboxItem, OutboundActivity
 
 _ACTIVITY_TYPES = frozenset({"Create"})
@@ -152,19 +150,35 @@ async def prepare(items: Iterable[InboxItem]) -> Batch:
 
 
 async def _load_facts(group: Actor, actor_ids: list[int]) -> GroupFacts:
-    parent = Subquery(GroupProfile.filter(group_id=group.id, parent_id__isnull=False).values("parent_id"))
+    # Plain SQL: these statements carry the batch's senders as an IN list, which the ORM's query builder
+    # takes milliseconds to write (it copies every term); the database answers in microseconds.
     profile = await GroupProfile.filter(group_id=group.id).first()
-    moderators = await GroupRole.filter(Q(group_id=group.id) | Q(group_id__in=parent),
-                                        actor_id__in=actor_ids).values_list("actor_id", flat=True)
-    members = await Follow.filter(target_id=group.id, follower_id__in=actor_ids,
-                                  state=ACCEPTED).values_list("follower_id", flat=True)
+    db = GroupProfile._meta.db
+    moderators: list[int] = []
+    members: list[int] = []
     bans: dict[int, GroupBan] = {}
-    for ban in await GroupBan.filter(unexpired(), group_id=group.id, actor_id__in=actor_ids).order_by("id"):
-        bans.setdefault(ban.actor_id, ban)
     mutes: dict[int, GroupMute] = {}
-    for mute in await GroupMute.filter(unexpired(), group_id=group.id, actor_id__in=actor_ids).order_by("id"):
-        mutes.setdefault(mute.actor_id, mute)
-    remote = await Follow.filter(target_id=group.id, state=ACCEPTED, follower__is_local=False,
-                                 follower__deleted_at=None).exists()
+    if actor_ids:
+        groups = [group.id] + ([profile.parent_id] if profile is not None and profile.parent_id else [])
+        p = Params(db)
+        sql = (f"SELECT actor_id FROM group_role WHERE group_id IN ({p.add_all(groups)}) "
+               f"AND actor_id IN ({p.add_all(actor_ids)})")
+        moderators = [row["actor_id"] for row in await db.execute_query_dict(sql, p.values)]
+        p = Params(db)
+        sql = (f"SELECT follower_id FROM follow WHERE target_id = {p.add(group.id)} AND state = {p.add(ACCEPTED)} "
+               f"AND follower_id IN ({p.add_all(actor_ids)})")
+        members = [row["follower_id"] for row in await db.execute_query_dict(sql, p.values)]
+        now = datetime.now(timezone.utc)
+        for model, found in ((GroupBan, bans), (GroupMute, mutes)):
+            p = Params(db)
+            sql = (f"SELECT * FROM {model._meta.db_table} WHERE group_id = {p.add(group.id)} "
+                   f"AND actor_id IN ({p.add_all(actor_ids)}) "
+                   f"AND (expires_at IS NULL OR expires_at > {p.add(now)}) ORDER BY id")
+            for row in await db.execute_query_dict(sql, p.values):
+                found.setdefault(row["actor_id"], model._init_from_db(**row))
+    p = Params(db)
+    sql = (f"SELECT 1 FROM follow f JOIN actor a ON a.id = f.follower_id WHERE f.target_id = {p.add(group.id)} "
+           f"AND f.state = {p.add(ACCEPTED)} AND a.is_local = {p.add(False)} AND a.deleted_at IS NULL LIMIT 1")
+    remote = bool(await db.execute_query_dict(sql, p.values))
     return GroupFacts(profile=profile, moderators=frozenset(moderators), members=frozenset(members), bans=bans,
                       mutes=mutes, actor_ids=frozenset(actor_ids), has_remote_followers=remote)
