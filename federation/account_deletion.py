@@ -19,6 +19,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from federation import modlog
+from federation.groups.succession import hand_over
 from federation.media_store import MediaStore, store_of
 from federation.outbox import publish
 from federation.schedule import schedule, unschedule
@@ -86,6 +87,7 @@ async def request_deletion(ctx: "FederationContext", account: LocalUser, *, now:
         # The moment marks what this deletion hid, so a cancellation restores exactly that.
         await Post.filter(author_id=actor.id, deleted_at=None).update(deleted_at=now, pinned_at=None)
         await Actor.filter(id=actor.id).update(deleted_at=now)
+        await hand_over(ctx, actor)  # no group or page is left without someone to run it
         await publish(actor, activity, to_followers=True, inboxes=inboxes, public=True, followers_of=groups)
         await schedule(PURGE_JOB, _job_key(account.id), purge_at, {"account_id": account.id}, keep_earlier=False)
     account.deletion_requested_at, account.delete_after = now, purge_at

@@ -217,6 +217,11 @@ async def unmute_member(ctx: "FederationContext", moderator: Actor, group: Actor
     await modlog.record("member.unmuted", moderator=moderator, target=target.uri, group=group)
 
 
+async def announce_moderator(ctx: "FederationContext", group: Actor, by: Actor, target: Actor) -> None:
+    """Federate that `target` moderates `group` from now on (Add to its moderators collection), sent by `by`."""
+    await _moderator_activity(ctx, group, by, "Add", target.uri, target=group.moderators_url)
+
+
 async def set_moderator(ctx: "FederationContext", owner: Actor, group: Actor, target: Actor, added: bool) -> None:
     """Add or remove a moderator; only the owner may."""
     if not await GroupRole.filter(group=group, actor=owner, role=OWNER).exists():

@@ -13,13 +13,14 @@ from typing import AsyncIterator
 
 import pytest
 
-from federation import review
+from federation import modlog, review
 from federation.actions import StatusInput, create_status, follow
 from federation.activities.answers import accept_answer, unaccept_answer
 from federation.activities import checkins as checkin_actions
 from federation.activities import draws as draw_actions
 from federation.community import essentials as essentials_actions
 from federation.groups import moderation as group_moderation
+from federation.groups import succession
 from federation.groups.membership import decide_join
 from federation.instance_settings import update_instance_info
 from federation.policy import admin as policy_admin
@@ -213,6 +214,7 @@ async def scene(moot: MootInstance, remote: FakeRemote) -> AsyncIterator[Scene]:
     await group_moderation.remove_member(fed, ada, group, cleo_actor)
     await group_moderation.set_moderator(fed, ada, group, dora, added=True)
     await group_moderation.set_moderator(fed, ada, group, dora, added=False)
+    await modlog.record(succession.SUCCEEDED, moderator=ada, target=dora.uri, group=group)
     await moot.drain()
 
     # The whole server: rules, domains, accounts, settings, sign-ups, users.
@@ -312,6 +314,8 @@ GROUP_SENTENCES = {
                         "ada heeft dora moderator van Allotment Growers gemaakt"),
     "moderator.removed": ("ada removed dora as a moderator of Allotment Growers",
                           "ada heeft dora als moderator van Allotment Growers verwijderd"),
+    "group.succeeded": ("ada took over Allotment Growers because dora's account was deleted",
+                        "ada heeft Allotment Growers overgenomen omdat het account van dora is verwijderd"),
     "answer.accepted": ("ada accepted Ben's reply as the answer in Allotment Growers",
                         "ada heeft de reactie van Ben in Allotment Growers als antwoord geaccepteerd"),
     "answer.unaccepted": ("ada withdrew Ben's reply as the accepted answer in Allotment Growers",

@@ -89,6 +89,8 @@ MEMBERS = {
     "member.removed": N_("%(moderator)s removed %(target)s from %(group)s"),
     "moderator.added": N_("%(moderator)s made %(target)s a moderator of %(group)s"),
     "moderator.removed": N_("%(moderator)s removed %(target)s as a moderator of %(group)s"),
+    # federation/groups/succession.py: a group or page whose owner's account was deleted
+    "group.succeeded": N_("%(moderator)s took over %(group)s because %(target)s's account was deleted"),
     "join.approved": N_("%(moderator)s approved %(target)s's request to join %(group)s"),
     "join.rejected": N_("%(moderator)s rejected %(target)s's request to join %(group)s"),
 }

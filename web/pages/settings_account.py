@@ -10,6 +10,7 @@ from aiohttp import web
 
 from federation.account_deletion import DeletionError, request_deletion
 from federation.account_export import export_zip
+from federation.groups.succession import sole_charge
 from federation import modlog
 from federation.instance_settings import get_setting, put_setting
 from models.account_tokens import EMAIL_CONFIRM
@@ -56,7 +57,7 @@ async def _page(request: web.Request, *, errors: dict[str, str] | None = None, f
     return render_page(request, "accounts/settings_account.html", status=status, errors=errors or {},
                        form=form or {}, flash=flash, min_length=MIN_PASSWORD_LENGTH,
                        sends_mail=request.app[keys.FEDERATION].mail is not None, settings_tab="account",
-                       is_admin=account.is_admin)
+                       is_admin=account.is_admin, sole_charge=await sole_charge(request[rk.USER]))
 
 
 async def account_page(request: web.Request) -> web.StreamResponse:
