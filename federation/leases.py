@@ -11,6 +11,9 @@ another worker has claimed since (that claim wrote a deadline of its own), and a
 (lease cleared, done or failed) drops out by the same test. Rows locked by another transaction at that
 moment (being finished) are skipped, never waited for: that wait could deadlock with the finishing
 transaction, and a row that is still worked on is renewed at the next turn.
+
+Every queue's lease column is locked_until, except mail's: an OutboundMail's claim pushes its next_attempt_at a
+lease ahead, so that column is its lease (hold(..., column="next_attempt_at")). All use the state "pending".
 """
 from __future__ import annotations
 
