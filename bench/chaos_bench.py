@@ -57,7 +57,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="at least this many seconds between kills (default 1); the kills fall at seeded random "
                              "points of the work, from the first activity sent to the last one handled")
     parser.add_argument("--lease", type=float, default=20.0,
-                        help="queue lease in seconds for the Moot processes (default 20; Moot's own is 300)")
+                        help="queue lease in seconds for the Moot processes (default 20; Moot's own default is 120)")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="activities sent per second at most (default 0: as fast as Moot answers)")
     parser.add_argument("--concurrency", type=positive, default=16, help="activities in flight (default 16)")

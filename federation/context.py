@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from federation.queue import DEFAULT_LEASE
 from federation.urls import LocalUrls
 
 from federation.instance_settings import InstanceInfo, InstanceInfoCache
@@ -53,6 +55,8 @@ class FederationContext:
     # Deliveries in flight to one remote host at most, and the threads that sign them (0: one per core).
     delivery_per_host: int = 8
     signing_threads: int = 0
+    # How long a claimed queue row stays its worker's; the worker renews it every third of this (federation/leases.py).
+    queue_lease: timedelta = DEFAULT_LEASE
     # Set by anything that creates queue rows, so an idle worker wakes at once instead of at its next poll.
     work_available: asyncio.Event = field(default_factory=asyncio.Event)
     # The delivery loop's own wake-up: set with work_available, and when a fan-out creates deliveries.

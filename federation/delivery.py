@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from federation.http import FetchError
 from federation.metrics import record_delivery, record_fanouts
+from federation.leases import LeaseKeeper, keeping
 from federation.queue import backoff_delay, claim, retry_after, utcnow
 from federation.delivery_signing import Prepared, sign_all, signing_jobs
 from models.actors import Actor
@@ -88,9 +89,15 @@ async def expand_fanouts(ctx: "FederationContext", limit: int = 200) -> int:
     audience is resolved once per pass. 200 a pass keeps up with a pass of 100 inbox items (two fan-outs
     each) without letting one pass of huge audiences hold up the inbox for long.
     """
-    fanouts = await claim(FanOut, limit=limit)
+    fanouts = await claim(FanOut, limit=limit, lease=ctx.queue_lease)
     if not fanouts:
         return 0
+    async with keeping(ctx, FanOut, fanouts):  # resolving a huge audience may outlast one lease
+        await _expand(ctx, fanouts)
+    return len(fanouts)
+
+
+async def _expand(ctx: "FederationContext", fanouts: list[FanOut]) -> None:
     resolved: dict[str, list[str]] = {}
     planned: list[tuple[FanOut, list[str]]] = []
     for fanout in fanouts:
@@ -113,7 +120,6 @@ async def expand_fanouts(ctx: "FederationContext", limit: int = 200) -> int:
         await record_fanouts_reach([(fanout.activity_id, fanout.audience, inboxes) for fanout, inboxes in planned])
     ctx.deliveries_available.set()
     record_fanouts(ctx, len(fanouts))
-    return len(fanouts)
 
 
 @dataclass(frozen=True)
@@ -145,9 +151,15 @@ class Outcome:
 async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
     """Claim due deliveries and send them all (tests and single passes); the worker uses delivery_loop.
     At most delivery_concurrency in flight, and delivery_per_host to any one host."""
-    deliveries = await claim(Delivery, limit=limit)
+    deliveries = await claim(Delivery, limit=limit, lease=ctx.queue_lease)
     if not deliveries:
         return 0
+    async with keeping(ctx, Delivery, deliveries):
+        await _send_all(ctx, deliveries)
+    return len(deliveries)
+
+
+async def _send_all(ctx: "FederationContext", deliveries: list[Delivery]) -> None:
     limiter = asyncio.Semaphore(ctx.delivery_concurrency)
     per_host: dict[str, asyncio.Semaphore] = {}
 
@@ -158,7 +170,6 @@ async def deliver_due(ctx: "FederationContext", limit: int = 500) -> int:
 
     items = await sign_all(ctx, await prepare(ctx, deliveries))
     await _record(list(await asyncio.gather(*(send(item) for item in items))))
-    return len(deliveries)
 
 
 # Outcomes are written in batches: when this many have gathered, or the oldest has waited this long.
@@ -172,17 +183,19 @@ HOST_BUSY_DEFER = timedelta(seconds=1)
 class DeliveryPump:
     """The state of one delivery loop: deliveries claimed and signed ahead (`ready`), the ones in flight,
     per host, and outcomes not yet written. Claiming and signing run as one background task, so sending
-    never waits for them while there is anything ready."""
+    never waits for them while there is anything ready. Its LeaseKeeper renews the leases of what it holds
+    (ready or in flight) until each is sent, so a delivery waiting behind a busy host is not claimed twice."""
 
     def __init__(self, ctx: "FederationContext") -> None:
         self.ctx = ctx
         self.ready: deque[Prepared] = deque()
-        self.inflight: dict[asyncio.Task[Outcome], str] = {}
+        self.inflight: dict[asyncio.Task[Outcome], Prepared] = {}
         self.per_host: Counter[str] = Counter()
         self.outcomes: list[Outcome] = []
         self.first_outcome_at = 0.0
         self.refill: asyncio.Task[int] | None = None
         self.idle = False  # the last claim found less than it asked for: wait for news or the poll
+        self.leases = LeaseKeeper(ctx)
 
     @property
     def concurrency(self) -> int:
@@ -196,7 +209,7 @@ class DeliveryPump:
         self.refill = asyncio.create_task(self._refill(want))
 
     async def _refill(self, want: int) -> int:
-        deliveries = await claim(Delivery, limit=want)
+        deliveries = await claim(Delivery, limit=want, lease=self.ctx.queue_lease)
         if len(deliveries) < want:
             self.idle = True
         items = await prepare(self.ctx, deliveries)
@@ -208,10 +221,15 @@ class DeliveryPump:
         if defer:
             await Delivery.filter(id__in=defer).update(next_attempt_at=utcnow() + HOST_BUSY_DEFER, locked_until=None)
         kept = set(keep)
-        for job in asyncio.as_completed(signing_jobs(self.ctx, [i for i in items if i.delivery.id in kept])):
-            signed = await job  # awaited first: self.ready is looked up after, never a stale deque
-            self.ready.extend(signed)
-            self.ctx.deliveries_available.set()  # wake the loop: there is something to send
+        self.leases.hold(Delivery, [item.delivery for item in items if item.delivery.id in kept])
+        try:
+            for job in asyncio.as_completed(signing_jobs(self.ctx, [i for i in items if i.delivery.id in kept])):
+                signed = await job  # awaited first: self.ready is looked up after, never a stale deque
+                self.ready.extend(signed)
+                self.ctx.deliveries_available.set()  # wake the loop: there is something to send
+        except BaseException:  # what never became ready keeps its lease, unrenewed, and is claimed again after it
+            self.leases.release(Delivery, kept - {item.delivery.id for item in self.ready})
+            raise
         return len(deliveries)
 
     def start_ready(self) -> None:
@@ -223,14 +241,17 @@ class DeliveryPump:
                 waiting.append(item)
                 continue
             self.per_host[item.host] += 1
-            self.inflight[asyncio.create_task(send_one(self.ctx, item))] = item.host
+            self.inflight[asyncio.create_task(send_one(self.ctx, item))] = item
         waiting.extend(self.ready)
         self.ready.clear()  # the same deque, changed in place: a refill may be adding to it
         self.ready.extend(waiting)
 
     def finished(self, tasks: set[asyncio.Task[Outcome]]) -> None:
         for task in tasks:
-            host = self.inflight.pop(task)
+            item = self.inflight.pop(task)
+            # Sent (its outcome is written within RECORD_DELAY) or failed (retried after its lease): let go.
+            self.leases.release(Delivery, [item.delivery.id])
+            host = item.host
             self.per_host[host] -= 1
             if self.per_host[host] <= 0:
                 del self.per_host[host]
@@ -266,6 +287,7 @@ class DeliveryPump:
                 task.cancel()
         if self.outcomes:
             await self.record()
+        await self.leases.close()
         unsent = [item.delivery.id for item in self.ready]
         if unsent:
             await Delivery.filter(id__in=unsent).update(locked_until=None)
@@ -276,6 +298,7 @@ async def delivery_loop(ctx: "FederationContext", stop: asyncio.Event, poll: flo
     claiming and signing more ahead while they run, so one slow or dead inbox holds up only its own slot,
     never the rest of the queue; outcomes are written in batches."""
     pump = DeliveryPump(ctx)
+    pump.leases.start()
     last_poll = time.monotonic()
     while not stop.is_set():
         # Cleared before claiming, so deliveries queued while we claim still wake us.

@@ -15,6 +15,7 @@ from federation.group_insights import rollups as group_insights_rollups
 from federation import account_deletion
 from federation.metrics import record_job
 from federation.insights import jobs as insights_jobs
+from federation.leases import LeaseKeeper, keeping
 from federation.schedule import claim_due, finish
 from models.queues import ScheduledJob
 
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 # A job handler gets the job (its key and payload) and the time the pass runs at.
 JobHandler = Callable[["FederationContext", ScheduledJob, datetime], Awaitable[None]]
 
-# A failing job is retried after its lease runs out, this many times, then kept as failed for inspection.
+# A failing job is retried after its lease runs out (MOOT_QUEUE_LEASE_SECONDS), this many times, then kept as
+# failed for inspection.
 MAX_JOB_ATTEMPTS = 8
 
 JOBS: dict[str, JobHandler] = {
@@ -50,21 +52,36 @@ async def run_due_jobs(ctx: "FederationContext", now: datetime | None = None, li
     from federation.queue import utcnow
 
     moment = now or utcnow()
-    jobs = await claim_due(moment, limit)
-    for job in jobs:
-        started = time.perf_counter()
-        handler = JOBS.get(job.kind)
-        if handler is None:
-            await finish(job, f"no handler for job kind {job.kind!r}", give_up=True)
-            record_job(ctx, job.key, "failed", started)
-            continue
-        try:
-            await handler(ctx, job, moment)
-        except Exception as exc:  # keep the job for a retry; never lose it
-            log.exception("scheduled job %s failed", job.key)
-            await finish(job, f"{type(exc).__name__}: {exc}", give_up=job.attempts + 1 >= MAX_JOB_ATTEMPTS)
-            record_job(ctx, job.key, "failed" if job.attempts + 1 >= MAX_JOB_ATTEMPTS else "retry", started)
-            continue
-        await finish(job)
-        record_job(ctx, job.key, "done", started)
+    jobs = await claim_due(ctx.queue_lease, moment, limit)
+    if not jobs:
+        return 0
+    # A job may run for longer than one lease (a rollup, an account purge): its lease is renewed meanwhile.
+    async with keeping(ctx, ScheduledJob, jobs) as leases:
+        await _run_jobs(ctx, jobs, moment, leases)
     return len(jobs)
+
+
+async def _run_jobs(ctx: "FederationContext", jobs: list[ScheduledJob], moment: datetime,
+                   leases: LeaseKeeper) -> None:
+    for job in jobs:
+        await _run_one(ctx, job, moment)
+        # Done, or failed and waiting for its lease to run out before the retry: either way, no more renewals.
+        leases.release(ScheduledJob, [job.id])
+
+
+async def _run_one(ctx: "FederationContext", job: ScheduledJob, moment: datetime) -> None:
+    started = time.perf_counter()
+    handler = JOBS.get(job.kind)
+    if handler is None:
+        await finish(job, f"no handler for job kind {job.kind!r}", give_up=True)
+        record_job(ctx, job.key, "failed", started)
+        return
+    try:
+        await handler(ctx, job, moment)
+    except Exception as exc:  # keep the job for a retry; never lose it
+        log.exception("scheduled job %s failed", job.key)
+        await finish(job, f"{type(exc).__name__}: {exc}", give_up=job.attempts + 1 >= MAX_JOB_ATTEMPTS)
+        record_job(ctx, job.key, "failed" if job.attempts + 1 >= MAX_JOB_ATTEMPTS else "retry", started)
+        return
+    await finish(job)
+    record_job(ctx, job.key, "done", started)

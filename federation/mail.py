@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Mapping
 
 import aiosmtplib
 
+from federation.leases import LeaseKeeper, keeping
 from federation.metrics import record_mail
 
 from models.mail import MAIL_FAILED, MAIL_PENDING, MAIL_SENT, OutboundMail
@@ -91,24 +92,38 @@ async def send_due_mail(ctx: "FederationContext", now: datetime | None = None) -
         return 0
     now = now or datetime.now(timezone.utc)
     due = await OutboundMail.filter(state=MAIL_PENDING, next_attempt_at__lte=now).order_by("id").limit(BATCH)
-    for mail in due:
-        # Claim it first, so a second worker process does not send it too.
-        claimed = await OutboundMail.filter(id=mail.id, state=MAIL_PENDING, attempts=mail.attempts).update(
-            attempts=mail.attempts + 1, next_attempt_at=now + timedelta(seconds=RETRY_AFTER[0]))
-        if not claimed:
-            continue
-        started = time.perf_counter()
-        try:
-            await _send(ctx.mail, mail)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            attempt = mail.attempts + 1
-            gave_up = attempt > len(RETRY_AFTER)
-            log.warning("mail %s to %s failed (attempt %d): %s", mail.id, mail.to_address, attempt, exc)
-            await OutboundMail.filter(id=mail.id).update(
-                state=MAIL_FAILED if gave_up else MAIL_PENDING, last_error=str(exc)[:1000],
-                next_attempt_at=now + timedelta(seconds=RETRY_AFTER[min(attempt, len(RETRY_AFTER)) - 1]))
-            record_mail(ctx, mail.id, "failed" if gave_up else "retry", started)
-            continue
-        await OutboundMail.filter(id=mail.id).update(state=MAIL_SENT, sent_at=now, text="", html=None)
-        record_mail(ctx, mail.id, "sent", started)
+    if not due:
+        return 0
+    # A message's lease is its next_attempt_at, pushed a lease ahead when claimed and renewed while it is sent.
+    async with keeping(ctx, OutboundMail, [], column="next_attempt_at") as leases:
+        for mail in due:
+            await _send_claimed(ctx, leases, mail, now)
     return len(due)
+
+
+async def _send_claimed(ctx: "FederationContext", leases: LeaseKeeper, mail: OutboundMail, now: datetime) -> None:
+    assert ctx.mail is not None
+    # Claim it first, so a second worker process does not send it too.
+    until = now + ctx.queue_lease
+    claimed = await OutboundMail.filter(id=mail.id, state=MAIL_PENDING, attempts=mail.attempts).update(
+        attempts=mail.attempts + 1, next_attempt_at=until)
+    if not claimed:
+        return
+    mail.next_attempt_at = until
+    leases.hold(OutboundMail, [mail], column="next_attempt_at")
+    started = time.perf_counter()
+    try:
+        await _send(ctx.mail, mail)
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        attempt = mail.attempts + 1
+        gave_up = attempt > len(RETRY_AFTER)
+        log.warning("mail %s to %s failed (attempt %d): %s", mail.id, mail.to_address, attempt, exc)
+        await OutboundMail.filter(id=mail.id).update(
+            state=MAIL_FAILED if gave_up else MAIL_PENDING, last_error=str(exc)[:1000],
+            next_attempt_at=now + timedelta(seconds=RETRY_AFTER[min(attempt, len(RETRY_AFTER)) - 1]))
+        record_mail(ctx, mail.id, "failed" if gave_up else "retry", started)
+        return
+    finally:
+        leases.release(OutboundMail, [mail.id])
+    await OutboundMail.filter(id=mail.id).update(state=MAIL_SENT, sent_at=now, text="", html=None)
+    record_mail(ctx, mail.id, "sent", started)

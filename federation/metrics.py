@@ -34,42 +34,58 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # Each help text says exactly what the instrument spans; keep it so when the code it measures moves.
         self.inbox_received = Counter(
-            "moot_inbox_received", "Activities POSTed to an inbox, by result (accepted, duplicate, refused) "
-            "and reason", ["result", "reason"], registry=r)
+            "moot_inbox_received", "Inbox POSTs that reached intake, by result (accepted: stored; duplicate; "
+            "refused) and, when refused, the reason (ignored: answered 202 but not stored). Bodies over the size "
+            "limit and unknown inboxes are answered before intake and not counted", ["result", "reason"],
+            registry=r)
         self.inbox_processed = Counter(
             "moot_inbox_processed", "Inbox items processed by a worker, by outcome "
             "(applied, held, rejected, ignored, retry, failed)", ["outcome"], registry=r)
         self.inbox_processing_seconds = Histogram(
-            "moot_inbox_processing_seconds", "Time to process one inbox item", buckets=LATENCY_BUCKETS, registry=r)
-        self.deliveries = Counter(
-            "moot_deliveries", "Delivery attempts, by result (delivered, gone, retry, failed)", ["result"],
+            "moot_inbox_processing_seconds", "Time from the start of one inbox item's processing until its outcome "
+            "is written; an item applied in a batch counts until the batch commits", buckets=LATENCY_BUCKETS,
             registry=r)
+        self.deliveries = Counter(
+            "moot_deliveries", "Delivery attempts (a POST, or a delivery that could not be signed), by result "
+            "(delivered, gone, retry, failed)", ["result"], registry=r)
         self.delivery_seconds = Histogram(
-            "moot_delivery_seconds", "Time to sign and POST one delivery", buckets=LATENCY_BUCKETS, registry=r)
+            "moot_delivery_seconds", "Time to POST one delivery, already signed, and read the start of the answer "
+            "(at most the delivery timeout); signing (a thread pool), waiting for a sending slot and writing "
+            "the outcome are not included", buckets=LATENCY_BUCKETS, registry=r)
         self.fanouts = Counter("moot_fanouts", "Fan-outs expanded into deliveries", registry=r)
         self.jobs = Counter("moot_scheduled_jobs", "Scheduled jobs run, by outcome (done, retry, failed)",
                             ["outcome"], registry=r)
         self.mail = Counter("moot_mail", "Mail send attempts, by outcome (sent, retry, failed)", ["outcome"],
                             registry=r)
-        self.key_fetches = Counter("moot_key_fetches", "Remote key fetches, by result (ok, failed)", ["result"],
-                                   registry=r)
-        self.media_removed = Counter("moot_orphaned_media_removed", "Uploads removed because no post used them",
-                                     registry=r)
-        self.queue_pending = Gauge("moot_queue_pending", "Rows waiting in a queue (due now or later)", ["queue"],
-                                   registry=r)
-        self.queue_due = Gauge("moot_queue_due", "Rows due now in a queue", ["queue"], registry=r)
+        self.key_fetches = Counter(
+            "moot_key_fetches", "Remote signing keys fetched from their origin (concurrent lookups of one key share "
+            "one fetch), by result (ok, failed)", ["result"], registry=r)
+        self.media_removed = Counter(
+            "moot_orphaned_media_removed", "Attachment uploads removed because no post or profile used them within "
+            "a day", registry=r)
+        self.queue_pending = Gauge(
+            "moot_queue_pending", "Pending rows in a queue, due now or later, including rows a worker is working on",
+            ["queue"], registry=r)
+        self.queue_due = Gauge(
+            "moot_queue_due", "Pending rows in a queue whose time has come, including rows a worker is working on",
+            ["queue"], registry=r)
         self.queue_oldest_due_seconds = Gauge(
             "moot_queue_oldest_due_seconds", "How long the longest-waiting due row has been due", ["queue"],
             registry=r)
         self.queue_failed = Gauge("moot_queue_failed", "Rows that gave up, kept for inspection", ["queue"],
                                   registry=r)
-        self.hosts_in_backoff = Gauge("moot_hosts_in_backoff", "Remote hosts whose deliveries are backing off",
+        self.lease_renewals = Counter(
+            "moot_queue_lease_renewals", "Claimed rows whose lease their worker extended because it was still "
+            "working on them, by queue", ["queue"], registry=r)
+        self.hosts_in_backoff = Gauge("moot_hosts_in_backoff", "Remote hosts whose deliveries are backing off now",
                                       registry=r)
         self.http_requests = Counter("moot_http_requests", "HTTP requests, by route name, method and status",
                                      ["route", "method", "status"], registry=r)
         self.http_request_seconds = Histogram(
-            "moot_http_request_seconds", "Time to answer an HTTP request, by route name", ["route"],
+            "moot_http_request_seconds", "Time from a request's arrival until its handler returned the response "
+            "(every middleware included; a stream counts until it ends), by route name", ["route"],
             buckets=LATENCY_BUCKETS, registry=r)
         # time.monotonic() of the worker loop's last turn; None until a worker runs in this process.
         self.worker_heartbeat: float | None = None
@@ -128,6 +144,12 @@ def record_mail(ctx: "FederationContext", mail_id: int, outcome: str, started: f
     if metrics is not None:
         metrics.mail.labels(outcome).inc()
     log_item("mail", mail_id, outcome, seconds)
+
+
+def record_lease_renewals(ctx: "FederationContext", queue: str, count: int) -> None:
+    metrics = _metrics(ctx)
+    if metrics is not None and count:
+        metrics.lease_renewals.labels(queue).inc(count)
 
 
 def record_fanouts(ctx: "FederationContext", count: int) -> None:

@@ -2,8 +2,9 @@
 
 On PostgreSQL, `SELECT ... FOR UPDATE SKIP LOCKED` lets any number of worker processes share a queue.
 SQLite has no row locks; there one process does the claiming (the write lock serialises it).
-Either way a claimed row gets a lease (locked_until); a worker that dies loses its lease and the row
-is claimed again once it expires.
+Either way a claimed row gets a lease (locked_until, MOOT_QUEUE_LEASE_SECONDS from now); a worker that dies
+loses its lease and the row is claimed again once it expires. A live worker renews the leases of the rows it is
+still working on (federation/leases.py), so long work is never claimed twice.
 """
 from __future__ import annotations
 
@@ -19,16 +20,21 @@ from models.queues import PENDING, QueueRow
 
 Row = TypeVar("Row", bound=QueueRow)
 
-LEASE = timedelta(minutes=5)
+# How long a claimed row stays its worker's between renewals (the setting's default; the context carries the value).
+DEFAULT_LEASE = timedelta(seconds=120)
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def claim(model: type[Row], *, limit: int, lease: timedelta = LEASE, due_by: datetime | None = None) -> list[Row]:
-    """Lease up to `limit` rows of `model` due by `due_by` (default: now), oldest due first; leases run on the clock."""
+async def claim(model: type[Row], *, limit: int, lease: timedelta, due_by: datetime | None = None) -> list[Row]:
+    """Lease up to `limit` rows of `model` due by `due_by` (default: now), oldest due first; leases run on the clock.
+
+    Each row comes back with the locked_until it was given: the mark by which its worker later renews the lease
+    (federation/leases.py) only while the row is still its own."""
     now = utcnow()
+    until = now + lease
     async with in_transaction() as conn:
         rows = (
             await model.filter(state=PENDING, next_attempt_at__lte=due_by or now)
@@ -39,7 +45,9 @@ async def claim(model: type[Row], *, limit: int, lease: timedelta = LEASE, due_b
             .using_db(conn)
         )
         if rows:
-            await model.filter(id__in=[row.pk for row in rows]).using_db(conn).update(locked_until=now + lease)
+            await model.filter(id__in=[row.pk for row in rows]).using_db(conn).update(locked_until=until)
+    for row in rows:
+        row.locked_until = until
     return rows
 
 

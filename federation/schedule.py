@@ -5,7 +5,7 @@ through the table in federation/jobs.py. Tests pass `now` to run jobs of the fut
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -45,9 +45,9 @@ async def unschedule(key: str) -> None:
     await ScheduledJob.filter(key=key, state=PENDING).delete()
 
 
-async def claim_due(now: datetime | None = None, limit: int = 50) -> list[ScheduledJob]:
+async def claim_due(lease: timedelta, now: datetime | None = None, limit: int = 50) -> list[ScheduledJob]:
     """Lease the jobs due at `now` (default: the clock), oldest first."""
-    return await claim(ScheduledJob, limit=limit, due_by=now)
+    return await claim(ScheduledJob, limit=limit, lease=lease, due_by=now)
 
 
 async def finish(job: ScheduledJob, error: str | None = None, *, give_up: bool = False) -> None:

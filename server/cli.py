@@ -46,7 +46,8 @@ def _process_count(text: str) -> int:
 
 
 async def _admin_hint(settings: Settings) -> None:
-    database = await open_migrated_database(settings.database_url)
+    database = await open_migrated_database(settings.database_url,
+                                            sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     activate(database)
     try:
         has_admin = await LocalUser.filter(is_admin=True).exists()
@@ -62,7 +63,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandError("SQLite is a one-process engine: --processes needs PostgreSQL (MOOT_DATABASE_URL="
                            "postgres://...). One process serves a SQLite instance well; see README, Operating Moot.")
     if args.migrate:
-        asyncio.run(apply_migrations(settings.database_url))
+        asyncio.run(apply_migrations(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms))
     asyncio.run(_admin_hint(settings))
     extra = f", {args.processes} processes" if args.processes > 1 else ""
     print(f"Moot {VERSION} serving {settings.base_url} on http://{settings.listen}{extra} (Ctrl+C stops)")
@@ -95,7 +96,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Migrating {_redacted(settings.database_url)}")
-    asyncio.run(apply_migrations(settings.database_url))
+    asyncio.run(apply_migrations(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms))
     print("Database is up to date.")
 
 

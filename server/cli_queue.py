@@ -29,7 +29,8 @@ def _age(seconds: float | None) -> str:
 
 def _run(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     async def run() -> Any:
-        database = await open_migrated_database(settings.database_url)
+        database = await open_migrated_database(settings.database_url,
+                                                sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         activate(database)
         try:
             return await work()

@@ -11,7 +11,7 @@ from tortoise.migrations.api import migrate
 from tortoise.migrations.recorder import MigrationRecorder
 
 import models.migrations
-from models.config import MODEL_MODULES, tortoise_config
+from models.config import DEFAULT_SQLITE_BUSY_TIMEOUT_MS, MODEL_MODULES, tortoise_config
 from models.storable_text import guard_models
 from models.database_context import activate
 
@@ -27,18 +27,21 @@ def _ensure_sqlite_dir(database_url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def open_database(database_url: str) -> TortoiseContext:
+async def open_database(database_url: str, *,
+                        sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS) -> TortoiseContext:
+    """Connect (SQLite: WAL, and PRAGMA busy_timeout on every connection; see models/config.py)."""
     _ensure_sqlite_dir(database_url)
     context = TortoiseContext()
     activate(context)  # init() works on the active context
-    await context.init(config=tortoise_config(database_url))
+    await context.init(config=tortoise_config(database_url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms))
     guard_models(MODEL_MODULES)
     return context
 
 
-async def open_migrated_database(database_url: str) -> TortoiseContext:
+async def open_migrated_database(database_url: str, *,
+                                 sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS) -> TortoiseContext:
     """open_database, for commands that need the tables: SchemaError when `moot migrate` has not been run."""
-    context = await open_database(database_url)
+    context = await open_database(database_url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms)
     try:
         await check_schema(context)
     except BaseException:
@@ -60,7 +63,8 @@ async def check_schema(context: TortoiseContext) -> None:
                           "run `moot migrate` first")
 
 
-async def apply_migrations(database_url: str, progress: Callable[[str], None] = print) -> None:
+async def apply_migrations(database_url: str, progress: Callable[[str], None] = print, *,
+                           sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS) -> None:
     _ensure_sqlite_dir(database_url)
 
     def report(event: str, app_label: str, name: str) -> None:
@@ -70,6 +74,7 @@ async def apply_migrations(database_url: str, progress: Callable[[str], None] = 
     context = TortoiseContext()
     activate(context)
     try:
-        await migrate(config=tortoise_config(database_url), progress=report)
+        await migrate(config=tortoise_config(database_url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms),
+                      progress=report)
     finally:
         await Tortoise.close_connections()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -28,7 +29,8 @@ LISTENING_POLL_SECONDS = 2.0
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    database = await open_database(app[keys.SETTINGS].database_url)
+    settings = app[keys.SETTINGS]
+    database = await open_database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     activate(database)
     app[keys.DATABASE] = database
     yield
@@ -49,6 +51,7 @@ def build_federation(settings: Settings, http: SafeHttpClient) -> FederationCont
         delivery_concurrency=settings.delivery_concurrency,
         delivery_per_host=settings.delivery_per_host,
         signing_threads=settings.signing_threads,
+        queue_lease=timedelta(seconds=settings.queue_lease_seconds),
         inbox_limits=inbox_limits(settings.inbox_rate_per_actor, settings.inbox_rate_per_domain),
         mail=mail_settings(settings),
         metrics=Metrics(),

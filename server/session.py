@@ -18,7 +18,8 @@ async def federation_session(settings: Settings) -> AsyncIterator[FederationCont
 
     SchemaError (from server.database) when the database was never migrated, or is behind.
     """
-    database = await open_migrated_database(settings.database_url)
+    database = await open_migrated_database(settings.database_url,
+                                            sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     activate(database)
     http = new_http_client(settings)
     await http.start()

@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from models.config import DEFAULT_SQLITE_BUSY_TIMEOUT_MS
+
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_DATABASE_URL = "sqlite://data/moot.sqlite3"
+# How long a claimed queue row stays its worker's between renewals (federation/leases.py renews every third).
+DEFAULT_QUEUE_LEASE_SECONDS = 120
+# The shortest lease accepted: three times the longest network wait one step of queue work makes (a fetch or an
+# SMTP command, 15 s; a delivery's POST, 10 s), so even a renewal held up by one such wait lands in time.
+MIN_QUEUE_LEASE_SECONDS = 45
 
 
 class SettingsError(ValueError):
@@ -35,6 +42,11 @@ class Settings:
     delivery_per_host: int = 8
     # Threads that sign deliveries (RSA releases the GIL, so they use every core); 0: one per core.
     signing_threads: int = 0
+    # Seconds a claimed queue row stays its worker's; a live worker renews it every third of this, and the rows of
+    # a worker that died are taken up again once it runs out.
+    queue_lease_seconds: int = DEFAULT_QUEUE_LEASE_SECONDS
+    # Milliseconds a SQLite statement waits for a lock another process holds (PRAGMA busy_timeout).
+    sqlite_busy_timeout_ms: int = DEFAULT_SQLITE_BUSY_TIMEOUT_MS
     # Inbox rate limits: activities per second (a burst of 20 seconds' worth is allowed); 0 turns one off.
     inbox_rate_per_actor: float = 10.0
     inbox_rate_per_domain: float = 100.0
@@ -93,6 +105,8 @@ _ENV_NAMES = {
     "delivery_concurrency": "MOOT_DELIVERY_CONCURRENCY",
     "delivery_per_host": "MOOT_DELIVERY_PER_HOST",
     "signing_threads": "MOOT_SIGNING_THREADS",
+    "queue_lease_seconds": "MOOT_QUEUE_LEASE_SECONDS",
+    "sqlite_busy_timeout_ms": "MOOT_SQLITE_BUSY_TIMEOUT_MS",
     "inbox_rate_per_actor": "MOOT_INBOX_RATE_PER_ACTOR",
     "inbox_rate_per_domain": "MOOT_INBOX_RATE_PER_DOMAIN",
     "media_max_bytes": "MOOT_MEDIA_MAX_BYTES",
@@ -151,6 +165,23 @@ def _parse_positive(name: str, raw: Any) -> int:
     return value
 
 
+def _parse_lease(raw: Any) -> int:
+    name = _ENV_NAMES["queue_lease_seconds"]
+    value = _parse_int(name, raw)
+    if value < MIN_QUEUE_LEASE_SECONDS:
+        raise SettingsError(f"{name} must be at least {MIN_QUEUE_LEASE_SECONDS} seconds (three times the longest "
+                            f"network wait of queue work), got {raw!r}")
+    return value
+
+
+def _parse_busy_timeout(raw: Any) -> int:
+    name = _ENV_NAMES["sqlite_busy_timeout_ms"]
+    value = _parse_int(name, raw)
+    if value < 0:
+        raise SettingsError(f"{name} must be a number of milliseconds, 0 or more, got {raw!r}")
+    return value
+
+
 def _validate_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -200,6 +231,8 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         delivery_concurrency=_parse_int(_ENV_NAMES["delivery_concurrency"], raw.get("delivery_concurrency", 32)),
         delivery_per_host=_parse_positive(_ENV_NAMES["delivery_per_host"], raw.get("delivery_per_host", 8)),
         signing_threads=_parse_int(_ENV_NAMES["signing_threads"], raw.get("signing_threads", 0)),
+        queue_lease_seconds=_parse_lease(raw.get("queue_lease_seconds", DEFAULT_QUEUE_LEASE_SECONDS)),
+        sqlite_busy_timeout_ms=_parse_busy_timeout(raw.get("sqlite_busy_timeout_ms", DEFAULT_SQLITE_BUSY_TIMEOUT_MS)),
         inbox_rate_per_actor=_parse_rate(_ENV_NAMES["inbox_rate_per_actor"], raw.get("inbox_rate_per_actor", 10)),
         inbox_rate_per_domain=_parse_rate(_ENV_NAMES["inbox_rate_per_domain"], raw.get("inbox_rate_per_domain", 100)),
         media_max_bytes=_parse_positive(_ENV_NAMES["media_max_bytes"],

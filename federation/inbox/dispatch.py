@@ -12,6 +12,7 @@ from federation.http import FetchError
 from federation.inbox.common import IGNORED
 from federation.metrics import record_inbox_item
 from federation.policy.screening import Held, Rejected
+from federation.leases import keeping
 from federation.inbox import accept, announce, create, delete, featured, flag, follow, join, like, moderate, undo, update
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError
@@ -74,9 +75,15 @@ def find_handler(activity: ActivityDoc) -> Handler | None:
 async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
     """Claim up to `limit` items and apply them in order: each run of group posts in batches (one transaction
     each, see _apply_batch), anything else one by one."""
-    items = await claim(InboxItem, limit=limit)
+    items = await claim(InboxItem, limit=limit, lease=ctx.queue_lease)
     if not items:
         return 0
+    async with keeping(ctx, InboxItem, items):  # a slow pass never sees its last items claimed again
+        await _apply_items(ctx, items)
+    return len(items)
+
+
+async def _apply_items(ctx: "FederationContext", items: list[InboxItem]) -> None:
     batch = await hot_cache.prepare(items)
     changed = False  # an item applied alone may have changed what the batch read (a Follow, a Delete{Person})
     index = 0
@@ -93,7 +100,6 @@ async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
             await _one(ctx, items[index])
             index += 1
             changed = True
-    return len(items)
 
 
 async def _one(ctx: "FederationContext", item: InboxItem) -> None:

@@ -108,10 +108,10 @@ async def test_a_crashed_workers_lease_expires(moot: MootInstance, remote: FakeR
     page, token = await followed_page(moot, remote)
     await moot.api("POST", "/api/v1/statuses", token, json={"status": "lease"})
     await expand_fanouts(moot.fed)
-    claimed = await claim(Delivery, limit=10)
+    claimed = await claim(Delivery, limit=10, lease=moot.fed.queue_lease)
     assert len(claimed) == 1
     # The worker that claimed it died: nobody else may take it until the lease expires...
-    assert await claim(Delivery, limit=10) == []
+    assert await claim(Delivery, limit=10, lease=moot.fed.queue_lease) == []
     await Delivery.all().update(locked_until=datetime.now(timezone.utc) - timedelta(seconds=1))
     # ...and then it is delivered.
     await moot.drain()

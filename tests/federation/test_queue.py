@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
-from federation.queue import backoff_delay, claim, retry_after
+from federation.queue import DEFAULT_LEASE, backoff_delay, claim, retry_after
 from models.queues import Delivery, OutboundActivity
 from tests.conftest import MootInstance
 
@@ -17,7 +17,7 @@ async def test_concurrent_claims_are_disjoint(moot: MootInstance) -> None:
         [Delivery(activity=activity, inbox_url=f"http://h{i}.test/inbox", host=f"h{i}.test", next_attempt_at=now)
          for i in range(60)]
     )
-    batches = await asyncio.gather(*(claim(Delivery, limit=15) for _ in range(6)))
+    batches = await asyncio.gather(*(claim(Delivery, limit=15, lease=DEFAULT_LEASE) for _ in range(6)))
     claimed = [row.id for batch in batches for row in batch]
     assert len(claimed) == 60
     assert len(set(claimed)) == 60, "a row was claimed twice"
