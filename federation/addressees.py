@@ -20,9 +20,11 @@ def addressed_uris(to: Any, cc: Any, tags: Any) -> set[str]:
     return uris - PUBLIC_ALIASES
 
 
-async def record_addressees(post: Post) -> None:
-    """Rows for each known actor a narrow post addresses; replaces the old ones (an edit may change them)."""
-    await PostAddressee.filter(post_id=post.id).delete()
+async def record_addressees(post: Post, *, replace: bool = False) -> None:
+    """Rows for each known actor a narrow post addresses. A new post has none yet; `replace` drops the old ones
+    first (an edit keeps its audience today: federation/remote_posts.py edited_fields)."""
+    if replace:
+        await PostAddressee.filter(post_id=post.id).delete()
     if post.visibility not in NARROW_VISIBILITIES:
         return
     uris = addressed_uris(post.to, post.cc, post.tags)

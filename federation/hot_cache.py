@@ -3,8 +3,9 @@
 The worker applies a run of group posts in one transaction. While it does, this module holds for that run:
 the senders' actor rows and which of the activities a moderator approved (read once per claim, again after
 any item applied alone), and for each group its profile, moderators, and the bans, mutes and memberships of
-the batch's senders (six queries per group and batch instead of five per post). The Announces the relay makes are written together before the commit (one bulk insert
-each for the activities and their fan-outs, and no fan-out for a group with no remote followers).
+the batch's senders (six queries per group and batch instead of five per post). The Announces the relay makes
+are written together before the commit (one bulk insert each for the activities and their fan-outs, and no
+fan-out for a group with no remote followers), and so are the posts' boost ids (one UPDATE).
 
 Invalidation: the cache lives for one batch transaction only (at most BATCH_SECONDS) and is dropped at its
 commit. A batch holds only Creates of posts, which change none of what is cached (a ban, a mute, a role, a
@@ -56,6 +57,7 @@ class Batch:
     senders: list[int] = field(default_factory=list)  # the actor ids of the batch being applied
     _facts: dict[int, GroupFacts] = field(default_factory=dict)
     _outbound: list[tuple[Actor, dict[str, Any], bool]] = field(default_factory=list)
+    _announce_uris: list[tuple[str, int, str]] = field(default_factory=list)  # (post uri, group id, boost id)
 
     def batchable(self, item: InboxItem) -> bool:
         """A first attempt at a Create of an embedded post by a known, fresh remote actor: nothing to fetch."""
@@ -83,8 +85,14 @@ class Batch:
         """outbox.publish(actor, activity, to_followers=True, public=public), written at flush()."""
         self._outbound.append((actor, activity, public))
 
+    def defer_announce_uri(self, post_uri: str, group_id: int, announce_uri: str) -> None:
+        """Post.group_announce_uri (the id-form boost a later Undo names), written at flush()."""
+        self._announce_uris.append((post_uri, group_id, announce_uri))
+
     async def flush(self) -> None:
-        """Write the deferred activities and their fan-outs; call inside the batch's transaction."""
+        """Write the deferred activities, their fan-outs and the posts' boost ids; call inside the batch's
+        transaction."""
+        await self._flush_announce_uris()
         if not self._outbound:
             return
         rows = [OutboundActivity(uri=activity["id"], actor_id=actor.id, type=activity["type"], payload=activity,
@@ -103,13 +111,27 @@ class Batch:
             await FanOut.bulk_create(fanouts, batch_size=500)
         self._outbound.clear()
 
-    def mark(self) -> int:
-        """Where the deferred activities stand now, for discard(since=...)."""
-        return len(self._outbound)
+    async def _flush_announce_uris(self) -> None:
+        if not self._announce_uris:
+            return
+        db = OutboundActivity._meta.db
+        for start in range(0, len(self._announce_uris), 200):  # well under either engine's parameter limit
+            chunk = self._announce_uris[start:start + 200]
+            p = Params(db)
+            cases = " ".join(f"WHEN {p.add(uri)} THEN {p.add(announce)}" for uri, _, announce in chunk)
+            keys = " OR ".join(f"(uri = {p.add(uri)} AND group_id = {p.add(group_id)})" for uri, group_id, _ in chunk)
+            await db.execute_query(f"UPDATE post SET group_announce_uri = CASE uri {cases} END WHERE {keys}",
+                                   p.values)
+        self._announce_uris.clear()
 
-    def discard(self, since: int = 0) -> None:
-        """Forget the deferred activities from `since` on (an item's own, when its savepoint rolled back)."""
-        del self._outbound[since:]
+    def mark(self) -> tuple[int, int]:
+        """Where the deferred writes stand now, for discard(since=...)."""
+        return len(self._outbound), len(self._announce_uris)
+
+    def discard(self, since: tuple[int, int] = (0, 0)) -> None:
+        """Forget the deferred writes from `since` on (an item's own, when its savepoint rolled back)."""
+        del self._outbound[since[0]:]
+        del self._announce_uris[since[1]:]
 
 
 _current: ContextVar[Batch | None] = ContextVar("moot_inbox_batch", default=None)

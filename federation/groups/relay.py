@@ -51,7 +51,11 @@ async def _boost(ctx: "FederationContext", group: Actor, create: ActivityDoc) ->
     if create.object_id is None:
         return
     announce_uri = await _send_boost(ctx, group, create.object_id)
-    await Post.filter(uri=create.object_id, group_id=group.id).update(group_announce_uri=announce_uri)
+    batch = hot_cache.current()
+    if batch is not None:
+        batch.defer_announce_uri(create.object_id, group.id, announce_uri)  # one UPDATE for the batch
+    else:
+        await Post.filter(uri=create.object_id, group_id=group.id).update(group_announce_uri=announce_uri)
 
 
 async def _unboost(ctx: "FederationContext", group: Actor, delete: ActivityDoc) -> None:
