@@ -55,7 +55,12 @@ async def forward(apps, schema_editor) -> None:
 
 
 async def backward(apps, schema_editor) -> None:
-    """Nothing to undo: 0016 going backward drops the column."""
+    """Back to the state 0016 left: the column goes with 0016 itself; on SQLite, without the two indexes."""
+    client = schema_editor.client
+    if client.capabilities.dialect == "sqlite":
+        for statement in SQLITE_INDEXES:
+            name = statement.split('"')[1]
+            await client.execute_script(f'DROP INDEX IF EXISTS "{name}"')
 
 
 class Migration(migrations.Migration):
