@@ -32,6 +32,15 @@ def _followed_posts(author_ids: list[int], group_ids: list[int]) -> Q:
     return wanted
 
 
+def _not_followed_posts(author_ids: list[int], group_ids: list[int]) -> Q:
+    """The posts _followed_posts leaves out, spelt out rather than negated: SQL's NOT of `group_id IN (...)` is
+    NULL, not true, for a post in no group, and would leave out every such post."""
+    unwanted = ~Q(author_id__in=author_ids) & ~Q(visibility="direct")
+    if group_ids:
+        unwanted &= Q(group_id=None) | ~Q(group_id__in=group_ids) | Q(in_reply_to_uri__not_isnull=True)
+    return unwanted
+
+
 def _readable_posts(user: Actor) -> Q:
     # Blocked and muted accounts (and those blocking the user) stay out: federation/people/personal_filters.py.
     return audience.visible_posts(audience.viewer_of(user)) & hidden_q(user)
@@ -52,7 +61,7 @@ async def home_boosts_filter(user: Actor) -> Q:
     followed boosted one post, only the first boost shows (the lowest status id). Both are part of the filter,
     not dropped from a page afterwards, so a page still holds as many entries as asked for."""
     author_ids, group_ids = await home_sources(user)
-    boosted = Subquery(Post.filter(_readable_posts(user), ~_followed_posts(author_ids, group_ids),
+    boosted = Subquery(Post.filter(_readable_posts(user), _not_followed_posts(author_ids, group_ids),
                                    removed_at=None, deleted_at=None).values("id"))
     eligible = Interaction.filter(Q(kind=ANNOUNCE, actor_id__in=author_ids, status_id__not_isnull=True,
                                     post_id__in=boosted) & hidden_q(user, "actor_id"))

@@ -10,8 +10,10 @@ import re
 from typing import Any
 
 from models.posts import ANNOUNCE, Interaction
+from tests.community.test_search import post_in
 from tests.conftest import MootInstance
 from tests.fakeremote import AS, PUBLIC, FakeRemote
+from tests.groups.helpers import make_group
 from tests.notifications.helpers import deliver, post
 
 WAIT = 5.0
@@ -149,15 +151,21 @@ async def test_home_leaves_out_duplicate_boosts_in_the_page_and_on_the_stream(mo
     _, eve_token = await moot.user("eve")
     for followed in (bob, cy, dan):
         await moot.api("POST", f"/api/v1/accounts/{followed.id}/follow", ann_token)
+    garden, _, garden_token, _ = await make_group(moot, "garden")
+    await moot.api("POST", f"/api/v1/accounts/{garden.id}/follow", ann_token)  # ann joins the group
     followed_post = await post(moot, bob_token, "Bob's own")
     stranger_post = await post(moot, eve_token, "Eve's, unfollowed")
+    group_post = str(await post_in(moot, garden, garden_token, "Open day", "All welcome"))
 
     async with moot.session.ws_connect(f"{moot.base_url}/api/v1/streaming?stream=user&access_token={ann_token}") as ws:
         await asyncio.sleep(0.3)  # subscribed
         _, cy_of_bob = await moot.api("POST", f"/api/v1/statuses/{followed_post['id']}/reblog", cy_token)
+        _, cy_of_group = await moot.api("POST", f"/api/v1/statuses/{group_post}/reblog", cy_token)
+        assert cy_of_group["reblog"]["id"] == group_post
         _, cy_of_eve = await moot.api("POST", f"/api/v1/statuses/{stranger_post['id']}/reblog", cy_token)
         message = await ws.receive_json(timeout=WAIT)
-        # cy's boost of bob's post is not sent: ann has the post itself. Only the first boost of eve's is.
+        # cy's boosts of bob's post and of the group's are not sent: ann has those posts themselves (following
+        # bob, and in the group). Only the first boost of eve's is.
         assert json.loads(message["payload"])["id"] == cy_of_eve["id"]
         _, dan_of_eve = await moot.api("POST", f"/api/v1/statuses/{stranger_post['id']}/reblog", dan_token)
         later = await post(moot, bob_token, "Bob later")
@@ -173,16 +181,16 @@ async def test_home_leaves_out_duplicate_boosts_in_the_page_and_on_the_stream(mo
 
     assert int(dan_of_eve["id"]) > int(cy_of_eve["id"]) > int(cy_of_bob["id"])
     entries, _ = await home(moot, ann_token)
-    assert ids(entries) == [later["id"], cy_of_eve["id"], followed_post["id"]]
+    assert ids(entries) == [later["id"], cy_of_eve["id"], group_post, followed_post["id"]]
     # Left out by the query, not after it: two newest entries make a full page of two.
     page, links = await home(moot, ann_token, "?limit=2")
     assert ids(page) == [later["id"], cy_of_eve["id"]]
     page, _ = await home(moot, ann_token, after_path(links["next"]))
-    assert ids(page) == [followed_post["id"]]
+    assert ids(page) == [group_post, followed_post["id"]]
     # When the first boost goes, the next one shows, at its own time.
     await moot.api("POST", f"/api/v1/statuses/{stranger_post['id']}/unreblog", cy_token)
     entries, _ = await home(moot, ann_token)
-    assert ids(entries) == [later["id"], dan_of_eve["id"], followed_post["id"]]
+    assert ids(entries) == [later["id"], dan_of_eve["id"], group_post, followed_post["id"]]
     # The booster themself sees their boost unless they follow the original's author.
     entries, _ = await home(moot, dan_token)
     assert ids(entries) == [dan_of_eve["id"]]
