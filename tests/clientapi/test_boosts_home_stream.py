@@ -1,6 +1,7 @@
 """Boosts in the home timeline and on the user stream, as Mastodon shows them: an entry at the BOOST's time
-whose `id` is the boost's own (from the post id sequence), `account` the booster and `reblog` the original status, paged by that id
-(Link header, max_id, since_id, min_id), gone when unboosted; and an `update` event on the user stream."""
+whose `id` is the boost's own (from the post id sequence), `account` the booster and `reblog` the original
+status, paged by that id (Link header, max_id, since_id, min_id), gone when unboosted; and an `update` event
+on the user stream."""
 from __future__ import annotations
 
 import asyncio
