@@ -1,10 +1,9 @@
 """The home timeline as entries: posts (federation/timelines.py home_filter) and boosts by those the user
 follows (home_boosts_filter), each boost at its own time, paged by one id as Mastodon's clients page it.
 
-A boost is an Interaction row, not a post, so its status id lives in a range of its own (BOOST_ID_OFFSET plus
-the row's id), and where it sorts comes from `home_position`: the newest post id when the boost was recorded.
-An entry's sort key is (post id, 0) for a post and (home_position, interaction id) for a boost, so a boost sits
-right after the posts that existed when it was made and before any later post, whatever its id says.
+A boost is an Interaction row, not a post, but its status id comes from the post id sequence when it is
+recorded (federation/status_ids.py), so posts and boosts share one id space in the order they were made: an
+entry's id is its sort key, and the cursors (max_id, since_id, min_id) are plain ids.
 """
 from __future__ import annotations
 
@@ -12,25 +11,10 @@ from dataclasses import dataclass
 
 from tortoise.expressions import Q
 
-from federation import timelines
+from federation import audience, timelines
+from federation.people.personal_filters import hidden_q
 from models.actors import Actor
 from models.posts import ANNOUNCE, Interaction, Post
-
-# Far above any post id this server will reach, well inside a signed 64-bit integer.
-BOOST_ID_OFFSET = 10**15
-
-
-def boost_status_id(interaction_id: int) -> int:
-    return BOOST_ID_OFFSET + interaction_id
-
-
-def is_boost_id(status_id: int) -> bool:
-    return status_id >= BOOST_ID_OFFSET
-
-
-async def latest_post_id() -> int:
-    """Where a boost recorded now sorts: after the newest post."""
-    return int(await Post.all().order_by("-id").first().values_list("id", flat=True) or 0)
 
 
 @dataclass
@@ -40,57 +24,34 @@ class HomeEntry:
 
     @property
     def id(self) -> int:
-        return boost_status_id(self.boost.id) if self.boost is not None else self.post.id
-
-    @property
-    def key(self) -> tuple[int, int]:
         if self.boost is not None:
-            return (self.boost.home_position or 0, self.boost.id)
-        return (self.post.id, 0)
+            assert self.boost.status_id is not None, "a boost shown as a status has a status id"
+            return self.boost.status_id
+        return self.post.id
 
 
-async def _key_of(status_id: int) -> tuple[int, int] | None:
-    """The sort key of the entry a cursor names (None for a boost that is gone: then the cursor is ignored)."""
-    if not is_boost_id(status_id):
-        return (status_id, 0)
-    row = await Interaction.filter(id=status_id - BOOST_ID_OFFSET, kind=ANNOUNCE).values_list(
-        "home_position", flat=True)
-    return (int(row[0] or 0), status_id - BOOST_ID_OFFSET) if row else None
-
-
-def _posts_below(key: tuple[int, int]) -> Q:
-    return Q(id__lte=key[0]) if key[1] else Q(id__lt=key[0])
-
-
-def _posts_above(key: tuple[int, int]) -> Q:
-    return Q(id__gt=key[0])
-
-
-def _boosts_below(key: tuple[int, int]) -> Q:
-    return Q(home_position__lt=key[0]) | Q(home_position=key[0], id__lt=key[1])
-
-
-def _boosts_above(key: tuple[int, int]) -> Q:
-    return Q(home_position__gt=key[0]) | Q(home_position=key[0], id__gt=key[1])
+def _window(field: str, max_id: int | None, since_id: int | None, min_id: int | None) -> Q:
+    bounds: dict[str, int] = {}
+    if max_id is not None:
+        bounds[f"{field}__lt"] = max_id
+    floor = max(since_id or 0, min_id or 0) if since_id is not None or min_id is not None else None
+    if floor is not None:
+        bounds[f"{field}__gt"] = floor
+    return Q(**bounds)
 
 
 async def home_page(user: Actor, *, max_id: int | None = None, since_id: int | None = None,
                     min_id: int | None = None, limit: int = 20) -> list[HomeEntry]:
     """One page of the home timeline, newest first; `min_id` gives the page right after it (Mastodon's rules)."""
-    posts = Post.filter(await timelines.home_filter(user))
-    boosts = Interaction.filter(await timelines.home_boosts_filter(user))
-    for cursor, below in ((max_id, True), (since_id, False), (min_id, False)):
-        key = await _key_of(cursor) if cursor is not None else None
-        if key is None:
-            continue
-        posts = posts.filter(_posts_below(key) if below else _posts_above(key))
-        boosts = boosts.filter(_boosts_below(key) if below else _boosts_above(key))
+    posts = Post.filter(await timelines.home_filter(user), _window("id", max_id, since_id, min_id))
+    boosts = Interaction.filter(await timelines.home_boosts_filter(user),
+                                _window("status_id", max_id, since_id, min_id))
     ascending = min_id is not None
     post_rows = await posts.order_by("id" if ascending else "-id").limit(limit)
-    boost_rows = await boosts.order_by(*(("home_position", "id") if ascending else ("-home_position", "-id"))) \
+    boost_rows = await boosts.order_by("status_id" if ascending else "-status_id") \
         .limit(limit).prefetch_related("post", "actor")
     entries = [HomeEntry(post) for post in post_rows] + [HomeEntry(row.post, row) for row in boost_rows]
-    entries.sort(key=lambda entry: entry.key, reverse=not ascending)
+    entries.sort(key=lambda entry: entry.id, reverse=not ascending)
     entries = entries[:limit]
     return list(reversed(entries)) if ascending else entries
 
@@ -100,5 +61,17 @@ async def home_entries_for(user: Actor, boost_ids: list[int]) -> list[HomeEntry]
     if not boost_ids:
         return []
     rows = await Interaction.filter(await timelines.home_boosts_filter(user), id__in=boost_ids) \
-        .order_by("id").prefetch_related("post", "actor")
+        .order_by("status_id").prefetch_related("post", "actor")
     return [HomeEntry(row.post, row) for row in rows]
+
+
+async def visible_boost(status_id: int, viewer: Actor | None) -> HomeEntry | None:
+    """The boost with this status id, if the viewer may see it: its original by the audience's rule (as the
+    original's own id would answer), and its booster not hidden from the viewer (blocked or muted). None if not."""
+    seen_by = audience.viewer_of(viewer)
+    row = await Interaction.filter(hidden_q(viewer, "actor_id"), kind=ANNOUNCE, status_id=status_id) \
+        .prefetch_related("actor").first()
+    if row is None:
+        return None
+    post = await Post.filter(audience.visible_posts(seen_by), id=row.post_id).first()
+    return HomeEntry(post, row) if post is not None else None

@@ -122,9 +122,9 @@ class Interaction(Model):
     )
     activity_uri = fields.CharField(max_length=URL_LENGTH, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
-    # For a boost: the newest post id when it was recorded, so a home timeline sorts it among the posts
-    # at the boost's own time (federation/home_timeline.py).
-    home_position = fields.BigIntField(null=True)
+    # For a boost: its status id in the client API, taken from the post table's id sequence when it was
+    # recorded (federation/status_ids.py), so boosts and posts share one id space ordered by time.
+    status_id = fields.BigIntField(null=True, unique=True)
 
     class Meta:
         table = "interaction"

@@ -10,8 +10,8 @@ from tortoise.transactions import in_transaction
 
 from federation import audience, notifications, render
 from federation.actions.statuses import ActionError
-from federation.home_timeline import latest_post_id
 from federation.outbox import publish
+from federation.status_ids import reserve_status_id
 from federation.vocab import PUBLIC
 from models.actors import Actor
 from models.posts import ANNOUNCE, Interaction, Post
@@ -36,8 +36,9 @@ async def boost(ctx: "FederationContext", booster: Actor, post: Post) -> Interac
     activity = render.activity(announce_uri, "Announce", booster.uri, post.uri, **_addressing(booster, post),
                                published=render.iso(datetime.now(timezone.utc)))
     async with in_transaction():
+        # Its status id for the client API, from the post ids: it sorts among posts by time (status_ids.py).
         made = await Interaction.create(kind=ANNOUNCE, actor=booster, post=post, activity_uri=announce_uri,
-                                        home_position=await latest_post_id())
+                                        status_id=await reserve_status_id())
         await notifications.interaction("reblog", booster, post, announce_uri)
         await publish(booster, activity, to_followers=True, public=True,
                       inboxes=[] if post.author.is_local else [post.author.delivery_inbox])

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tortoise.transactions import in_transaction
+
 from federation import audience, notifications
 from federation.groups.remote import on_group_announce
-from federation.home_timeline import latest_post_id
 from federation.inbox.common import local_post, sender
 from federation.protocol.activity import ActivityDoc
 from federation.protocol.common import ProtocolError
+from federation.status_ids import reserve_status_id
 from models.posts import ANNOUNCE, Interaction
 
 if TYPE_CHECKING:
@@ -30,9 +32,14 @@ async def on_announce(ctx: "FederationContext", activity: ActivityDoc) -> None:
     if not await audience.may_see_post(post, audience.ANONYMOUS):
         # As on Mastodon: only what everyone may see can be boosted (a boost shows it to the booster's followers).
         raise ProtocolError(f"{post.uri} is not public, so it cannot be boosted")
-    _, created = await Interaction.get_or_create(
-        defaults={"kind": ANNOUNCE, "actor": actor, "post": post, "home_position": await latest_post_id()},
-        activity_uri=activity.id
-    )
-    if created:
-        await notifications.interaction("reblog", actor, post, activity.id)
+    if await Interaction.filter(activity_uri=activity.id).exists():
+        return  # a second copy of the same Announce
+    async with in_transaction():
+        # Its status id for the client API, from the post ids: it sorts among posts by time (status_ids.py).
+        # A copy stored meanwhile makes get_or_create find it; the id reserved then is only a gap.
+        _, created = await Interaction.get_or_create(
+            defaults={"kind": ANNOUNCE, "actor": actor, "post": post, "status_id": await reserve_status_id()},
+            activity_uri=activity.id
+        )
+        if created:
+            await notifications.interaction("reblog", actor, post, activity.id)

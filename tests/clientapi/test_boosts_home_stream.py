@@ -1,6 +1,7 @@
 """Boosts in the home timeline and on the user stream, as Mastodon shows them: an entry at the BOOST's time
-whose `id` is the boost's own, `account` the booster and `reblog` the original status, paged by that id
-(Link header, max_id, since_id, min_id), gone when unboosted; and an `update` event on the user stream."""
+whose `id` is the boost's own (from the post id sequence), `account` the booster and `reblog` the original
+status, paged by that id (Link header, max_id, since_id, min_id), gone when unboosted; and an `update` event
+on the user stream."""
 from __future__ import annotations
 
 import asyncio
@@ -54,6 +55,8 @@ async def test_boost_is_an_entry_at_its_own_time_and_is_streamed(moot: MootInsta
         assert extra == [], extra
 
     _, after = await moot.api("POST", "/api/v1/statuses", bob_token, json={"status": "Bob after"})
+    # The boost's id is from the post ids (federation/status_ids.py): between the posts made around it.
+    assert int(before["id"]) < int(payload["id"]) < int(after["id"])
     entries, _ = await home(moot, ann_token)
     # Newest first: the later post, the boost (at its time, not the old post's), the earlier post.
     assert ids(entries) == [after["id"], payload["id"], before["id"]]

@@ -5,10 +5,13 @@ from aiohttp import web
 
 from federation import actions, audience
 from federation.actions import ActionError, StatusInput
+from federation.actions.boosts import unboost
+from federation.home_timeline import HomeEntry, visible_boost
 from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
 from web.api.auth import optional_actor, require_actor
+from web.api.home_entries import entry_json
 from web.api.params import as_bool, int_id, list_param, read_params
 from web.api.polls import poll_input
 from web.api.serializers import status as serialize_status
@@ -20,13 +23,22 @@ def _status_exception(status: int, message: str) -> web.HTTPException:
     return exception_class(text=message)
 
 
-async def visible_status(request: web.Request, viewer: Actor | None, raw_id: str | None = None) -> Post:
-    """The status, if federation/audience.py lets this viewer see it; 404 alike when missing or not for them."""
-    post_id = int_id(raw_id or request.match_info["status_id"], "status")
-    post = await Post.filter(audience.visible_posts(audience.viewer_of(viewer)), id=post_id).first()
-    if post is None:
+async def visible_entry(request: web.Request, viewer: Actor | None, raw_id: str | None = None) -> HomeEntry:
+    """The status, if federation/audience.py lets this viewer see it: a post, or a boost (its id is from the
+    same sequence: federation/status_ids.py) of a post the viewer may see by someone not hidden from them.
+    404 alike when missing or not for them."""
+    status_id = int_id(raw_id or request.match_info["status_id"], "status")
+    post = await Post.filter(audience.visible_posts(audience.viewer_of(viewer)), id=status_id).first()
+    entry = HomeEntry(post) if post is not None else await visible_boost(status_id, viewer)
+    if entry is None:
         raise web.HTTPNotFound(text="no such status")
-    return post
+    return entry
+
+
+async def visible_status(request: web.Request, viewer: Actor | None, raw_id: str | None = None) -> Post:
+    """The post a status id names, as visible_entry finds it: a boost's id names its original, as Mastodon
+    favourites, bookmarks or boosts the original when asked to with a reblog's id."""
+    return (await visible_entry(request, viewer, raw_id)).post
 
 
 async def create(request: web.Request) -> web.Response:
@@ -64,8 +76,9 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def show(request: web.Request) -> web.Response:
+    """A post, or a boost as Mastodon shows a reblog (web/api/home_entries.py)."""
     viewer = await optional_actor(request)
-    return web.json_response(await serialize_status(await visible_status(request, viewer), viewer))
+    return web.json_response(await entry_json(await visible_entry(request, viewer), viewer))
 
 
 async def _owned_post(request: web.Request) -> tuple[Actor, Post]:
@@ -79,10 +92,27 @@ async def _owned_post(request: web.Request) -> tuple[Actor, Post]:
 
 
 async def delete(request: web.Request) -> web.Response:
+    own_boost = await _own_boost(request)
+    if own_boost is not None:
+        # As Mastodon: deleting one's reblog undoes the boost, and answers the reblog as it was.
+        actor, entry = own_boost
+        body = await entry_json(entry, actor)
+        await unboost(request.app[keys.FEDERATION], actor, entry.post)
+        return web.json_response(body)
     actor, post = await _owned_post(request)
     body = await serialize_status(post)
     await actions.delete_status(request.app[keys.FEDERATION], actor, post)
     return web.json_response(body)
+
+
+async def _own_boost(request: web.Request) -> tuple[Actor, HomeEntry] | None:
+    """The token's actor and its own boost, when the status id names one (None otherwise)."""
+    actor = await require_actor(request)
+    status_id = int_id(request.match_info["status_id"], "status")
+    if await Post.filter(id=status_id).exists():
+        return None
+    entry = await visible_boost(status_id, actor)
+    return (actor, entry) if entry is not None and entry.boost and entry.boost.actor_id == actor.id else None
 
 
 async def edit(request: web.Request) -> web.Response:
