@@ -35,7 +35,7 @@ class DeliveryDayStat(Model):
 class DeliveryPeriodStat(Model):
     """Per host, the sums of the final day rows of a period's closed days (today excluded), for the period
     of `days` days ending on `today`: what a 90-day page reads instead of 90 rows per host. Made by the
-    nightly job or by the first page view of the day; dropped whenever a day row changes finality."""
+    nightly job or by the first page view of the day, and dropped whenever a day row changes finality."""
 
     id = fields.BigIntField(primary_key=True)
     today = fields.DateField()
