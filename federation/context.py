@@ -72,6 +72,8 @@ class FederationContext:
     rules: RuleCache = field(default_factory=RuleCache)
     inbox_limits: InboxLimits = field(default_factory=inbox_limits)
     last_housekeeping: float = float("-inf")
+    # Finished deliveries and fan-outs are deleted after this many days (federation/delivery_stats/prune.py).
+    queue_retention_days: int = 7
     # Prometheus instruments and the worker heartbeat (federation/metrics.py); None records nothing.
     metrics: "Metrics | None" = None
     # Where uploaded files live (MOOT_DATA_DIR/media), for housekeeping that removes unused uploads.

@@ -1,19 +1,20 @@
 """Instance insights for admins: growth of accounts, groups and pages, federation health (deliveries done and
 failed per remote server, hosts in backoff) and the queue depths now.
 
-Deliveries are counted from the Delivery rows created in the period: what was sent, not what was read.
+Deliveries are those created in the period: what was sent, not what was read. Closed days come from the
+delivery rollup (federation/delivery_stats/: the queue rows are pruned after a retention), today and the
+deliveries still being retried are counted live from the queue.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from tortoise.functions import Count
-
+from federation.delivery_stats.rollup import host_tallies
 from federation.group_insights.days import Period, day_of, day_start
 from models.actors import Actor, LocalUser
 from models.mail import MAIL_PENDING, OutboundMail
-from models.queues import DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff, InboxItem, ScheduledJob
+from models.queues import PENDING, Delivery, FanOut, HostBackoff, InboxItem, ScheduledJob
 
 TOP_HOSTS = 20
 
@@ -75,15 +76,10 @@ def _growth(now_total: int, created: list[datetime], days: list[date]) -> list[i
     return list(reversed(totals))
 
 
-async def _deliveries(since: datetime) -> list[HostHealth]:
-    rows = await (Delivery.filter(created_at__gte=since).annotate(n=Count("id")).group_by("host", "state")
-                  .values_list("host", "state", "n"))
-    by_host: dict[str, dict[str, int]] = {}
-    for host, state, n in rows:
-        counts = by_host.setdefault(host, {DONE: 0, FAILED: 0, PENDING: 0})
-        counts[state if state in counts else PENDING] += n
-    return sorted((HostHealth(host, c[DONE], c[FAILED], c[PENDING]) for host, c in by_host.items()),
-                  key=lambda h: (-h.total, h.host))
+async def _deliveries(period: Period) -> list[HostHealth]:
+    tallies = await host_tallies(period.first, period.today)
+    hosts = (HostHealth(host, t.done, t.failed, t.waiting) for host, t in tallies.items())
+    return sorted((h for h in hosts if h.total), key=lambda h: (-h.total, h.host))
 
 
 async def queue_depths() -> dict[str, int]:
@@ -112,7 +108,7 @@ async def instance_insights(days: int, now: datetime | None = None) -> InstanceI
     growth = [GrowthRow(day, a, g, p) for day, a, g, p in zip(
         all_days, _growth(accounts_now, accounts, all_days), _growth(groups_now, new_groups, all_days),
         _growth(pages_now, new_pages, all_days))]
-    hosts = await _deliveries(since)
+    hosts = await _deliveries(period)
     backoffs = [Backoff(row.host, row.failures, row.next_attempt_at, row.last_error or "")
                 for row in await HostBackoff.filter(next_attempt_at__gt=moment).order_by("next_attempt_at")]
     return InstanceInsights(

@@ -13,6 +13,7 @@ from federation.activities import events_manage
 from federation.notifications import activities as notification_activities, mail as notification_mail
 from federation.group_insights import rollups as group_insights_rollups
 from federation import account_deletion
+from federation.delivery_stats import job as queue_housekeeping
 from federation.metrics import record_job
 from federation.insights import jobs as insights_jobs
 from federation.leases import LeaseKeeper, keeping
@@ -44,6 +45,7 @@ JOBS: dict[str, JobHandler] = {
     "notification.digest": notification_mail.send_digest,  # a person's daily digest
     group_insights_rollups.JOB_KIND: group_insights_rollups.rollup_job,  # nightly group insights rollups
     account_deletion.PURGE_JOB: account_deletion.purge_job,  # a deleted account's data, after the grace period
+    queue_housekeeping.JOB_KIND: queue_housekeeping.housekeeping_job,  # nightly delivery rollup and queue pruning
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from tortoise.functions import Count, Min
 from tortoise.models import Model
 
+from federation.delivery_stats import rollup as delivery_rollup
 from federation.queue import utcnow
 from models.mail import OutboundMail
 from models.queues import (
@@ -173,17 +174,25 @@ async def retry(queue: str, ids: Iterable[int] = (), *, host: str | None = None,
     also leaves its backoff: an admin who retries wants it tried now."""
     model = model_of(queue)
     query = _selection(model, ids, host, all_failed)
-    hosts = set(await query.values_list("host", flat=True)) if model is Delivery else set()
+    touched = list(await query.values_list("host", "created_at")) if model is Delivery else []
+    hosts = {host for host, _ in touched}
     changes: dict[str, Any] = {"state": PENDING, "attempts": 0, "next_attempt_at": utcnow(), "last_error": None}
     if model is not OutboundMail:  # mail has no lease
         changes["locked_until"] = None
     count = await query.update(**changes)
     if hosts:
         await HostBackoff.filter(host__in=hosts).delete()
+    await delivery_rollup.requeued(touched)  # rolled-up days count them as waiting again
     return count
 
 
 async def discard(queue: str, ids: Iterable[int] = (), *, host: str | None = None, all_failed: bool = False) -> int:
     """Delete failed items for good; returns how many."""
     model = model_of(queue)
-    return await _selection(model, ids, host, all_failed).delete()
+    query = _selection(model, ids, host, all_failed)
+    if model is not Delivery:
+        return await query.delete()
+    touched = list(await query.values_list("host", "created_at"))
+    count = await query.delete()
+    await delivery_rollup.discarded(touched)  # they leave the rolled-up days' counts too
+    return count

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "models.posts",
     "models.insights",
     "models.queues",
+    "models.delivery_stats",
     "models.polls",
     "models.events",
     "models.checkins",

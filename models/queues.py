@@ -96,7 +96,9 @@ class Delivery(QueueRow):
 
     class Meta:
         table = "delivery"
-        indexes = (("state", "next_attempt_at"),)
+        # created_at, host, state: instance insights count a day's deliveries per host and state from the
+        # index alone (federation/delivery_stats/).
+        indexes = (("state", "next_attempt_at"), ("created_at", "host", "state"))
 
 
 class HostBackoff(Model):

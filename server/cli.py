@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_joining_commands(add_group_commands(commands))  # join settings, invitations, tags
     add_members_commands(commands)
     add_admin_commands(commands)
-    add_queue_commands(commands)  # moot queue stats|retry|discard
+    add_queue_commands(commands)  # moot queue stats|retry|discard|prune
     add_backup_commands(commands)  # moot backup DEST
     add_media_commands(commands)  # moot media check|copy-local
 

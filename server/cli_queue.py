@@ -1,4 +1,5 @@
-"""`moot queue stats|retry|discard`: what the work queues hold, and what to do with items that gave up."""
+"""`moot queue stats|retry|discard|prune`: what the work queues hold, what to do with items that gave up, and
+the nightly delivery rollup and pruning run now."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +7,9 @@ import asyncio
 from typing import Any, Awaitable, Callable
 
 from federation import queue_admin
+from federation.delivery_stats.job import run_housekeeping
+from federation.delivery_stats.prune import FAILED_RETENTION_DAYS
+from federation.queue import utcnow
 from federation.queue_admin import QUEUES, QueueAdminError
 from server.database import activate, open_migrated_database
 from server.settings import Settings
@@ -78,9 +82,28 @@ async def _act(action: str, args: argparse.Namespace) -> None:
         print(f"Discarded {count} failed {what}{scope}.")
 
 
+async def _prune(settings: Settings, args: argparse.Namespace) -> None:
+    def progress(line: str) -> None:
+        print(f"  {line}", flush=True)
+
+    print(f"{'Dry run: ' if args.dry_run else ''}rolling up deliveries, then deleting finished ones older than "
+          f"{settings.queue_retention_days} days (failed ones older than "
+          f"{max(settings.queue_retention_days, FAILED_RETENTION_DAYS)} days)", flush=True)
+    result = await run_housekeeping(utcnow(), settings.queue_retention_days, dry_run=args.dry_run,
+                                    progress=progress)
+    verb = "Would delete" if args.dry_run else "Deleted"
+    print(f"{verb}: {result.pruned.summary()}.")
+    if not args.dry_run:
+        print(f"Rolled up {result.days_rolled_up} days; {result.pairs_recounted} unsettled day and server pairs "
+              f"counted again; {result.seconds:.1f} s in all.")
+
+
 def cmd_queue(settings: Settings, args: argparse.Namespace) -> None:
     if args.queue_command == "stats":
         _run(settings, lambda: _stats(args))
+        return
+    if args.queue_command == "prune":
+        _run(settings, lambda: _prune(settings, args))
         return
     if not args.ids and not args.host and not args.all_failed:
         raise QueueCommandError(f"queue {args.queue_command}: name the items (ids), --host HOST or --all-failed")
@@ -102,4 +125,12 @@ def add_queue_commands(commands: Any) -> None:
                              help="the queue the ids belong to (default: delivery)")
         command.add_argument("--host", help="every failed delivery to this host (e.g. social.example)")
         command.add_argument("--all-failed", action="store_true", help="every failed item of the queue")
+    prune_text = ("roll up the deliveries of the days that closed (for instance insights), then delete done "
+                  "deliveries and fan-outs older than MOOT_QUEUE_RETENTION_DAYS (default 7) and failed ones older "
+                  f"than {FAILED_RETENTION_DAYS} days, in batches; the worker does this every night at 00:10 UTC. "
+                  "Inbox items and sent activities are kept (duplicate detection, activity URLs).")
+    prune = sub.add_parser("prune", help="roll up deliveries and delete finished queue rows now",
+                           description=prune_text)
+    prune.add_argument("--dry-run", action="store_true",
+                       help="write nothing: say how many days wait for the rollup and what would be deleted")
     queue.set_defaults(handler=cmd_queue)

@@ -52,6 +52,7 @@ def build_federation(settings: Settings, http: SafeHttpClient) -> FederationCont
         delivery_per_host=settings.delivery_per_host,
         signing_threads=settings.signing_threads,
         queue_lease=timedelta(seconds=settings.queue_lease_seconds),
+        queue_retention_days=settings.queue_retention_days,
         inbox_limits=inbox_limits(settings.inbox_rate_per_actor, settings.inbox_rate_per_domain),
         mail=mail_settings(settings),
         metrics=Metrics(),

@@ -74,6 +74,9 @@ class Settings:
     # Where this server's source code is (the instance APIs' source_url, NodeInfo 2.1's software.repository);
     # none is shown when unset (the project publishes no repository URL of its own yet).
     source_url: str | None = None
+    # Finished deliveries and fan-outs are deleted after this many days (failed ones after 30 at least);
+    # their counts stay in the delivery rollup that instance insights read.
+    queue_retention_days: int = 7
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -127,6 +130,7 @@ _ENV_NAMES = {
     "log_format": "MOOT_LOG_FORMAT",
     "log_level": "MOOT_LOG_LEVEL",
     "source_url": "MOOT_SOURCE_URL",
+    "queue_retention_days": "MOOT_QUEUE_RETENTION_DAYS",
 }
 
 
@@ -249,6 +253,7 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: Path | None =
         log_level=_parse_choice("MOOT_LOG_LEVEL", raw.get("log_level", "INFO"),
                                 ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")).upper(),
         source_url=_parse_source_url(raw.get("source_url")),
+        queue_retention_days=_parse_positive(_ENV_NAMES["queue_retention_days"], raw.get("queue_retention_days", 7)),
     )
 
 

@@ -7,7 +7,9 @@ import logging
 
 from federation.context import FederationContext
 from federation.delivery import delivery_loop
+from federation.delivery_stats.job import ensure_scheduled as ensure_queue_housekeeping
 from federation.metrics import heartbeat
+from federation.queue import utcnow
 from federation.work import run_intake_queues_once
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,10 @@ POLL_INTERVAL = 1.0
 async def run_worker(fed: FederationContext, stop: asyncio.Event) -> None:
     """The intake queues and the delivery pool, side by side: a slow remote inbox never holds up
     the processing of incoming activities."""
+    try:  # the nightly delivery rollup and queue pruning, whether or not anyone opens instance insights
+        await ensure_queue_housekeeping(utcnow())
+    except Exception:  # the worker must start anyway; the next start tries again
+        log.exception("scheduling the queue housekeeping failed")
     await asyncio.gather(_intake_loop(fed, stop), delivery_loop(fed, stop, poll=POLL_INTERVAL))
 
 

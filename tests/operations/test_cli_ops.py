@@ -84,7 +84,7 @@ async def test_queue_stats_retry_discard(moot: MootInstance, remote: FakeRemote,
 
 def test_every_operations_command_has_help(capsys) -> None:  # type: ignore[no-untyped-def]
     for argv in (["queue", "--help"], ["queue", "stats", "--help"], ["queue", "retry", "--help"],
-                 ["queue", "discard", "--help"], ["backup", "--help"]):
+                 ["queue", "discard", "--help"], ["queue", "prune", "--help"], ["backup", "--help"]):
         with pytest.raises(SystemExit) as exit_info:
             build_parser().parse_args(argv)
         assert exit_info.value.code == 0
