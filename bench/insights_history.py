@@ -21,7 +21,7 @@ import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from yarl import URL
 
@@ -167,9 +167,11 @@ def history_now(info: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(info["now"])
 
 
-async def bring_forward(info: dict[str, Any], now: datetime | None = None) -> int:
+async def bring_forward(info: dict[str, Any], now: datetime | None = None,
+                        then: Callable[[int], Awaitable[None]] | None = None) -> int:
     """Move every date and time of the history forward by the whole days since it ended, so it ends today again;
-    returns the number of days (0: built or last moved today). The new end is recorded."""
+    returns the number of days (0: built or last moved today). `then(days)` fixes what a move by days breaks
+    (calendar weeks) before the new end is recorded."""
     ended = history_now(info)
     today = (now or datetime.now(timezone.utc)).date()
     days = (today - ended.date()).days
@@ -178,6 +180,8 @@ async def bring_forward(info: dict[str, Any], now: datetime | None = None) -> in
     started = time.perf_counter()
     for table, column, kind in await _time_columns():
         await _shift(table, column, kind, days)
+    if then is not None:
+        await then(days)
     info["now"] = (ended + (today - ended.date())).isoformat()
     info["moved_days"] = info.get("moved_days", 0) + days
     await save_history(info)
