@@ -240,6 +240,8 @@ async def prepare(args: argparse.Namespace, url: str, reused: bool) -> dict:
     async with database_session(url):
         info = await load_history("group")
         await bring_forward(info, then=lambda days: recount_cohorts(info["group"], days))
+        if not await GroupDailyStat.filter(day=today_utc() - timedelta(days=1)).exists():
+            say("  WARNING: the kept rollups do not reach yesterday: the first view asks the job to make them")
     say(f"reusing a history built {info['built']} ({info['size']}; filled in {info['build_seconds']:.0f} s, "
         f"rollups {info['rollup_seconds']:.0f} s), ending {info['now']}")
     return info

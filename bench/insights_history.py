@@ -38,7 +38,15 @@ SKIPPED_TABLES = {TABLE, "tortoise_migrations"}
 PG_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+EPILOG = ("Build once, measure later: --keep keeps the history a run builds; --reuse times it again (on a quiet "
+          "machine) without building it or its rollups, and still checks the figures against direct counts of the "
+          "raw rows. Each timed line gives the wall time (client side) and the server-side CPU time per request "
+          "(time.process_time() around its handling in this process: on SQLite the database's work too, on "
+          "PostgreSQL the driver's but not the server's); the CPU time hardly depends on the machine's load.")
+
+
 def add_history_options(parser: argparse.ArgumentParser, keep_help: str) -> None:
+    parser.epilog = EPILOG
     parser.add_argument("--keep", metavar="PATH_OR_NAME",
                         help=f"build the history and keep it afterwards: {keep_help}. The run measures it as usual; "
                              "the last line says how to measure it again")

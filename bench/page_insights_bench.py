@@ -52,7 +52,7 @@ from federation.insights.rollups import DAY, day_start, recount_posts, rollup
 from federation.local_actors import create_page, create_token, create_user
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
-from models.insights import FOLLOWED, LOST_REASONS, UNFOLLOWED, FollowEvent, HostSoftware, PostView
+from models.insights import FOLLOWED, LOST_REASONS, UNFOLLOWED, FollowEvent, HostSoftware, PageDay, PostView
 from models.posts import ANNOUNCE, LIKE, REPLY, Interaction, Post
 from server import keys
 from server.app import create_app
@@ -217,6 +217,8 @@ async def prepare(args: argparse.Namespace, url: str, reused: bool) -> dict:
     async with database_session(url):
         info = await load_history("page")
         await bring_forward(info)
+        if not await PageDay.filter(day=datetime.now(timezone.utc).date() - DAY).exists():
+            say("  WARNING: the kept rollups do not reach yesterday: the first request makes the missing days")
     say(f"reusing a history built {info['built']} ({info['size']}; built in {info['build_seconds']:.0f} s, "
         f"rollups {info['rollup_seconds']:.0f} s), ending {info['now']}")
     return info
