@@ -45,8 +45,7 @@ from insights_history import (
     add_history_options, bench_database, bring_forward, history_options_valid, load_history, save_history,
 )
 from insights_querylog import QueryLog
-from page_insights_bench import cpu_text
-from request_cpu import measure_requests
+from request_cpu import cpu_text, measure_requests
 from federation.group_insights import group_insights
 from federation.group_insights.days import day_start, today_utc
 from federation.group_insights.retention import FOLLOWING_WEEKS, count_cohorts, monday

@@ -46,7 +46,7 @@ from insights_history import (
     add_history_options, bench_database, bring_forward, history_options_valid, load_history, save_history,
 )
 from insights_querylog import QueryLog
-from request_cpu import RequestCpu, measure_requests
+from request_cpu import RequestCpu, cpu_text, measure_requests
 from federation.insights.audience import snapshot_audience
 from federation.insights.rollups import DAY, day_start, recount_posts, rollup
 from federation.local_actors import create_page, create_token, create_user
@@ -204,10 +204,6 @@ async def timed_with(session: aiohttp.ClientSession, url: str, requests: int,
         if n >= 3:  # after the warm-up
             latencies.append((time.perf_counter() - started) * 1000)
     return sorted(latencies), text
-
-
-def cpu_text(samples: list[float]) -> str:
-    return f"server CPU p50 {percentile(samples, 0.5):.1f} ms, p95 {percentile(samples, 0.95):.1f} ms"
 
 
 async def prepare(args: argparse.Namespace, url: str, reused: bool) -> dict:

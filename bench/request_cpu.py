@@ -13,6 +13,8 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
+from benchlib import percentile
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -40,3 +42,8 @@ def measure_requests(app: web.Application) -> RequestCpu:
 
     app.middlewares.insert(0, process_time)
     return cpu
+
+
+def cpu_text(samples: list[float]) -> str:
+    """The p50 and p95 of sorted CPU samples, for a benchmark's result line."""
+    return f"server CPU p50 {percentile(samples, 0.5):.1f} ms, p95 {percentile(samples, 0.95):.1f} ms"
