@@ -104,16 +104,14 @@ async def bench_database(keep: str | None, reuse: str | None, database_url: str 
 
         async def drop(_: str) -> None:
             await _pg_execute(database_url, f"DROP DATABASE IF EXISTS {keep} WITH (FORCE)")
-    complete = False
     try:
         await apply_migrations(url, progress=lambda _: None)
         yield url, False
-        complete = True
     finally:
-        if not complete and not await _has_history(url):
-            await drop(url)  # a half-built history is worth nothing
-        elif await _has_history(url):
+        if await _has_history(url):
             say(f"history kept: measure it again with --reuse {sqlite_path(url) if is_sqlite(url) else url}")
+        else:
+            await drop(url)  # a half-built history is worth nothing
 
 
 async def _remove_sqlite(url: str) -> None:
