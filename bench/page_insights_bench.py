@@ -10,10 +10,20 @@ checked against direct counts of the raw rows: the run exits 1 when one is wrong
 the p50 target is missed).
 
     .venv/bin/python bench/page_insights_bench.py [--scale 0.01] [--requests 40] [--database-url URL ...]
+    .venv/bin/python bench/page_insights_bench.py --keep /tmp/page.sqlite3              # build once, keep it
+    .venv/bin/python bench/page_insights_bench.py --reuse /tmp/page.sqlite3             # time it again later
+    .venv/bin/python bench/page_insights_bench.py --database-url postgres://USER@HOST:PORT/DB --keep NAME
+    .venv/bin/python bench/page_insights_bench.py --reuse postgres://USER@HOST:PORT/NAME
 
 --scale multiplies every size (0.01 is a quick smoke run). Without --database-url it runs on a SQLite
 file, and also on PostgreSQL when MOOT_BENCH_DATABASE_URL names a server (postgres://USER@HOST:PORT/DB;
 a throwaway database is made there). The target (issue 12) is a p50 of at most 100 ms.
+
+--keep keeps the built history (a SQLite file, or a PostgreSQL database of that name) and --reuse measures a
+kept one without building it or its rollups again: on a later day its dates are moved forward first, so it
+ends today again (bench/insights_history.py). Each request's server-side CPU time (time.process_time()
+around its handling, in this process) is reported next to the wall time: on SQLite it includes the
+database's work, and unlike the wall time it hardly depends on what else runs on the machine.
 """
 from __future__ import annotations
 
@@ -31,14 +41,18 @@ from pathlib import Path
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from benchlib import engine_description, free_port, percentile, print_machine, say, stop_on_signals, throwaway_database
+from benchlib import database_session, engine_description, free_port, percentile, print_machine, say, stop_on_signals
+from insights_history import (
+    add_history_options, bench_database, bring_forward, history_options_valid, load_history, save_history,
+)
 from insights_querylog import QueryLog
+from request_cpu import RequestCpu, cpu_text, measure_requests
 from federation.insights.audience import snapshot_audience
 from federation.insights.rollups import DAY, day_start, recount_posts, rollup
 from federation.local_actors import create_page, create_token, create_user
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
-from models.insights import FOLLOWED, LOST_REASONS, UNFOLLOWED, FollowEvent, HostSoftware, PostView
+from models.insights import FOLLOWED, LOST_REASONS, UNFOLLOWED, FollowEvent, HostSoftware, PageDay, PostView
 from models.posts import ANNOUNCE, LIKE, REPLY, Interaction, Post
 from server import keys
 from server.app import create_app
@@ -143,12 +157,13 @@ async def direct_counts(page: Actor, days: int, now: datetime) -> dict[str, int]
     }
 
 
-async def sign_in(session: aiohttp.ClientSession, base_url: str) -> None:
+async def sign_in(session: aiohttp.ClientSession, base_url: str, username: str = "owner",
+                  password: str = PASSWORD) -> None:
     async with session.get(base_url + "/login") as response:
         match = CSRF_INPUT.search(await response.text())
     if match is None:
         raise SystemExit("no sign-in form on /login")
-    form = {"username": "owner", "password": PASSWORD, "csrf_token": match.group(1), "next": "/home"}
+    form = {"username": username, "password": password, "csrf_token": match.group(1), "next": "/home"}
     async with session.post(base_url + "/login", data=form, allow_redirects=False) as response:
         if response.status != 303:
             raise SystemExit(f"signing in failed: {response.status}")
@@ -191,113 +206,164 @@ async def timed_with(session: aiohttp.ClientSession, url: str, requests: int,
     return sorted(latencies), text
 
 
+async def prepare(args: argparse.Namespace, url: str, reused: bool) -> dict:
+    """A reused history's record (moved forward to end today), or a new one's port."""
+    if not reused:
+        return {"bench": "page", "port": free_port(), "page": "bench", "owner": "owner", "password": PASSWORD}
+    async with database_session(url):
+        info = await load_history("page")
+        await bring_forward(info)
+        if not await PageDay.filter(day=datetime.now(timezone.utc).date() - DAY).exists():
+            say("  WARNING: the kept rollups do not reach yesterday: the first request makes the missing days")
+    say(f"reusing a history built {info['built']} ({info['size']}; built in {info['build_seconds']:.0f} s, "
+        f"rollups {info['rollup_seconds']:.0f} s), ending {info['now']}")
+    return info
+
+
+async def build(server: TestServer, args: argparse.Namespace, info: dict, lines: list[str]) -> datetime:
+    """Build the history and its rollups (what --reuse skips); returns the moment it ends."""
+    size = sizes(args.scale)
+    now = datetime.now(timezone.utc)
+    say(f"history: {size}")
+    started = time.perf_counter()
+    _, page = await build_history(server.app[keys.FEDERATION], size, now, random.Random(12))
+    built = time.perf_counter() - started
+    say(f"  built in {built:.1f} s")
+    started = time.perf_counter()
+    today = now.date()
+    await rollup(page.id, today - timedelta(days=365), today - DAY)
+    post_ids = list(await Post.filter(author_id=page.id).values_list("id", flat=True))
+    await recount_posts(page.id, post_ids, day_start(today))
+    await snapshot_audience(page.id, now)
+    rolled = time.perf_counter() - started
+    say(f"  a year of daily rollups made in {rolled:.1f} s (the nightly job does one day)")
+    lines.append(f"history: {size}; built in {built:.0f} s; a year of rollups in {rolled:.1f} s")
+    if args.keep:
+        await save_history({**info, "now": now.isoformat(), "size": size, "build_seconds": built,
+                            "rollup_seconds": rolled, "built": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    return now
+
+
 async def run_engine(args: argparse.Namespace, database_url: str | None, workdir: Path) -> tuple[bool, list[str]]:
     ok = True
     lines: list[str] = []
-    async with throwaway_database(database_url, workdir) as url:
+    async with bench_database(args.keep, args.reuse, database_url, workdir) as (url, reused):
         engine = await engine_description(url)
         print_machine(engine)
         lines.append(f"database: {engine}")
-        port = free_port()
+        info = await prepare(args, url, reused)
+        port = info["port"]
         settings = Settings(base_url=f"http://127.0.0.1:{port}", listen=f"127.0.0.1:{port}", database_url=url,
                             data_dir=workdir / f"data-{port}", run_workers=False)
         app = create_app(settings)
+        cpu = measure_requests(app)
         server = TestServer(app, host="127.0.0.1", port=port)
-        await server.start_server()
+        try:
+            await server.start_server()
+        except OSError as exc:
+            raise SystemExit(f"port {port} (the history's actors have it in their URIs) is taken: {exc}") from exc
         try:
             activate(server.app[keys.DATABASE])
-            size = sizes(args.scale)
-            now = datetime.now(timezone.utc)
-            say(f"history: {size}")
-            started = time.perf_counter()
-            owner, page = await build_history(server.app[keys.FEDERATION], size, now, random.Random(12))
-            build = time.perf_counter() - started
-            say(f"  built in {build:.1f} s")
-            started = time.perf_counter()
-            today = now.date()
-            await rollup(page.id, today - timedelta(days=365), today - DAY)
-            post_ids = list(await Post.filter(author_id=page.id).values_list("id", flat=True))
-            await recount_posts(page.id, post_ids, day_start(today))
-            await snapshot_audience(page.id, now)
-            rolled = time.perf_counter() - started
-            say(f"  a year of daily rollups made in {rolled:.1f} s (the nightly job does one day)")
-            lines.append(f"history: {size}; built in {build:.0f} s; a year of rollups in {rolled:.1f} s")
-            base_url = f"http://127.0.0.1:{port}"
-            token = await create_token(owner)
-            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-                await sign_in(session, base_url)
-                # The ceiling, same run: a trivial page through the same app, middlewares and session.
-                ceiling, _ = await timed(session, f"{base_url}/about", args.requests)
-                line = (f"ceiling GET /about: p50 {percentile(ceiling, 0.5):.1f} ms, p95 {percentile(ceiling, 0.95):.1f} ms "
-                        f"({load_text()})")
-                say(line)
-                lines.append(line)
-                # No cache: every request reads the rollups and counts today from the raw rows.
-                paths = [(f"/pages/bench/insights?days={days}", days) for days in (7, 30, 90)]
-                paths += [(f"/api/moot/v1/pages/bench/insights?days={days}", days) for days in (7, 30, 90)]
-                for path, days in paths:
-                    api = path.startswith("/api/")
-                    headers = {"Authorization": f"Bearer {token}"} if api else {}
-                    cpu = time.process_time()
-                    with QueryLog() as log:
-                        latencies, page_html = await timed_with(session, base_url + path, args.requests, headers)
-                    cpu_ms = (time.process_time() - cpu) * 1000 / (args.requests + 3)
-                    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
-                    verdict = "meets" if p50 <= TARGET_P50_MS else "MISSES"
-                    line = (f"GET {path}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
-                            f"max {latencies[-1]:.1f} ms ({args.requests} requests, "
-                            f"{len(page_html.encode()) / 1024:.0f} KiB, {load_text()}; CPU of this process "
-                            f"(server, SQLite or the PostgreSQL driver, client) {cpu_ms:.1f} ms per request; "
-                            f"{verdict} the {TARGET_P50_MS:.0f} ms target)")
-                    say(line)
-                    lines.append(line)
-                    if args.profile:
-                        for entry in log.summary(args.requests + 3):
-                            say(entry)
-                    if args.check and p50 > TARGET_P50_MS:
-                        ok = False
-                    if api:
-                        continue
-                    async with session.get(f"{base_url}/api/moot/v1/pages/bench/insights?days={days}",
-                                           headers={"Authorization": f"Bearer {token}"}) as response:
-                        data = await response.json()
-                    expected = await direct_counts(page, days, now)
-                    got = {
-                        "followers": data["figures"]["followers"]["value"],
-                        "gained": data["figures"]["gained"]["value"], "lost": data["figures"]["lost"]["value"],
-                        "interactions": data["figures"]["interactions"]["value"],
-                        "posts": data["figures"]["posts"]["value"],
-                        "post_interactions": None, "views": data["figures"]["views"]["value"],
-                    }
-                    posts_shown = data["posts"]
-                    if len(posts_shown) == expected["posts"]:
-                        got["post_interactions"] = sum(p["engagement"] for p in posts_shown)
-                    else:
-                        # the API lists the 30 newest; check those one by one
-                        got["post_interactions"] = expected["post_interactions"]
-                        for item in posts_shown:
-                            direct = await Interaction.filter(post_id=int(item["id"])).count()
-                            if direct != item["engagement"]:
-                                got["post_interactions"] = f"post {item['id']}: {item['engagement']} != {direct}"
-                                break
-                    if expected["posts"] and 'data-figure="followers"' not in page_html:
-                        got["html"] = "no followers figure on the page"
-                    wrong = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
-                    wrong.update({k: v for k, v in got.items() if k == "html"})
-                    if wrong:
-                        ok = False
-                        say(f"  WRONG figures for {days} days (got, counted): {wrong}")
-                        lines.append(f"  WRONG figures for {days} days: {wrong}")
-                    else:
-                        say(f"  figures for {days} days agree with direct counts: {expected}")
+            now = datetime.now(timezone.utc) if reused else await build(server, args, info, lines)
+            name = info["page"]
+            owner = await Actor.get(username=info["owner"], is_local=True, type="Person")
+            page = await Actor.get(username=name, is_local=True).exclude(id=owner.id)
+            ok = await measure(args, server, cpu, owner, page, info, now, lines)
         finally:
             await server.close()
     return ok, lines
 
 
+async def measure(args: argparse.Namespace, server: TestServer, cpu: RequestCpu, owner: Actor, page: Actor,
+                  info: dict, now: datetime, lines: list[str]) -> bool:
+    """The timed requests, and the JSON's figures against direct counts of the raw rows."""
+    ok = True
+    name = info["page"]
+    base_url = f"http://127.0.0.1:{info['port']}"
+    token = await create_token(owner)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        await sign_in(session, base_url, info["owner"], info["password"])
+        # The ceiling, same run: a trivial page through the same app, middlewares and session.
+        mark = cpu.mark()
+        ceiling, _ = await timed(session, f"{base_url}/about", args.requests)
+        line = (f"ceiling GET /about: p50 {percentile(ceiling, 0.5):.1f} ms, p95 {percentile(ceiling, 0.95):.1f} ms; "
+                f"{cpu_text(cpu.since(mark + 3))} ({load_text()})")
+        say(line)
+        lines.append(line)
+        # No cache: every request reads the rollups and counts today from the raw rows.
+        paths = [(f"/pages/{name}/insights?days={days}", days) for days in (7, 30, 90)]
+        paths += [(f"/api/moot/v1/pages/{name}/insights?days={days}", days) for days in (7, 30, 90)]
+        for path, days in paths:
+            api = path.startswith("/api/")
+            headers = {"Authorization": f"Bearer {token}"} if api else {}
+            mark = cpu.mark()
+            process = time.process_time()
+            with QueryLog() as log:
+                latencies, page_html = await timed_with(session, base_url + path, args.requests, headers)
+            cpu_ms = (time.process_time() - process) * 1000 / (args.requests + 3)
+            p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+            verdict = "meets" if p50 <= TARGET_P50_MS else "MISSES"
+            line = (f"GET {path}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                    f"max {latencies[-1]:.1f} ms; {cpu_text(cpu.since(mark + 3))} ({args.requests} requests, "
+                    f"{len(page_html.encode()) / 1024:.0f} KiB, {load_text()}; CPU of this process "
+                    f"(server, SQLite or the PostgreSQL driver, client) {cpu_ms:.1f} ms per request; "
+                    f"{verdict} the {TARGET_P50_MS:.0f} ms target)")
+            say(line)
+            lines.append(line)
+            if args.profile:
+                for entry in log.summary(args.requests + 3):
+                    say(entry)
+            if args.check and p50 > TARGET_P50_MS:
+                ok = False
+            if api:
+                continue
+            wrong = await check_figures(session, base_url, name, token, page, days, now, page_html)
+            if wrong:
+                ok = False
+                say(f"  WRONG figures for {days} days (got, counted): {wrong}")
+                lines.append(f"  WRONG figures for {days} days: {wrong}")
+    return ok
+
+
+async def check_figures(session: aiohttp.ClientSession, base_url: str, name: str, token: str, page: Actor,
+                        days: int, now: datetime, page_html: str) -> dict:
+    """The API's figures against direct counts of the raw rows: what differs (empty when all agree)."""
+    async with session.get(f"{base_url}/api/moot/v1/pages/{name}/insights?days={days}",
+                           headers={"Authorization": f"Bearer {token}"}) as response:
+        data = await response.json()
+    expected = await direct_counts(page, days, now)
+    got = {
+        "followers": data["figures"]["followers"]["value"],
+        "gained": data["figures"]["gained"]["value"], "lost": data["figures"]["lost"]["value"],
+        "interactions": data["figures"]["interactions"]["value"],
+        "posts": data["figures"]["posts"]["value"],
+        "post_interactions": None, "views": data["figures"]["views"]["value"],
+    }
+    posts_shown = data["posts"]
+    if len(posts_shown) == expected["posts"]:
+        got["post_interactions"] = sum(p["engagement"] for p in posts_shown)
+    else:
+        # the API lists the 30 newest; check those one by one
+        got["post_interactions"] = expected["post_interactions"]
+        for item in posts_shown:
+            direct = await Interaction.filter(post_id=int(item["id"])).count()
+            if direct != item["engagement"]:
+                got["post_interactions"] = f"post {item['id']}: {item['engagement']} != {direct}"
+                break
+    if expected["posts"] and 'data-figure="followers"' not in page_html:
+        got["html"] = "no followers figure on the page"
+    wrong = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
+    wrong.update({k: v for k, v in got.items() if k == "html"})
+    if not wrong:
+        say(f"  figures for {days} days agree with direct counts: {expected}")
+    return wrong
+
+
 async def run(args: argparse.Namespace) -> int:
     urls = args.database_url or [None] + ([os.environ["MOOT_BENCH_DATABASE_URL"]]
                                           if os.environ.get("MOOT_BENCH_DATABASE_URL") else [])
+    if args.keep or args.reuse:  # one database: the kept one
+        urls = urls[:1]
     ok = True
     load = os.getloadavg()
     say(f"load: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (1, 5, 15 min) on {os.cpu_count()} cores")
@@ -320,7 +386,11 @@ def main() -> None:
                              "file, and MOOT_BENCH_DATABASE_URL when set)")
     parser.add_argument("--check", action="store_true", help="also exit 1 when the p50 target is missed")
     parser.add_argument("--profile", action="store_true", help="also print queries per request and the costliest ones")
-    sys.exit(asyncio.run(run(parser.parse_args())))
+    add_history_options(parser, "a SQLite file, e.g. /tmp/insights_history/page.sqlite3; with a PostgreSQL "
+                        "--database-url, the name of a new database on that server, e.g. moot_bench_page_history")
+    args = parser.parse_args()
+    history_options_valid(parser, args, engines=len(args.database_url or [None]))
+    sys.exit(asyncio.run(run(args)))
 
 
 if __name__ == "__main__":
