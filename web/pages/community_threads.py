@@ -6,7 +6,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from federation import actions, audience
-from federation.people.personal_filters import hidden_ids
+from federation.people.personal_filters import hidden_among
 from federation.people.posting_defaults import narrowest
 from federation.actions import ActionError, StatusInput
 from federation.actions.boosts import boost, unboost
@@ -50,7 +50,8 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
         can_reply=viewer is not None and (not locked or moderator), thread_path=f"/threads/{post.id}",
         error=error, form=form or {}, flash=flash(request), panels=await thread_panels(request, post, viewer),
         member_tags=await tags_beside_posts(group, [p.author_id for p in [post, *flatten(tree)]]),
-        hidden_authors=await hidden_ids(viewer),  # blocked and muted: folded replies (federation/people)
+        # blocked and muted: folded replies (federation/people)
+        hidden_authors=await hidden_among(viewer, [p.author_id for p in [post, *flatten(tree)]]),
     )
 
 
