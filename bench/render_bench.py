@@ -178,8 +178,9 @@ def threads_on(page: str) -> int:
 def report(label: str, result: Result, ceiling: Result | None = None) -> float:
     latencies = result.latencies
     p50, p90, p99 = (percentile(latencies, f) for f in (0.50, 0.90, 0.99))
-    say(f"{label}: {len(latencies)} requests, {len(result.page.encode()) / 1024:.0f} KiB, "
-        f"{threads_on(result.page)} threads on the page")
+    shown = f"{statuses_on(result.page)} statuses" if result.page.startswith("[") \
+        else f"{threads_on(result.page)} threads on the page"
+    say(f"{label}: {len(latencies)} requests, {len(result.page.encode()) / 1024:.0f} KiB, {shown}")
     say(f"  client  p50 {p50:.1f} ms   p90 {p90:.1f} ms   p99 {p99:.1f} ms   mean {statistics.fmean(latencies):.1f} ms"
         f"   max {latencies[-1]:.1f} ms")
     if result.server:
