@@ -18,6 +18,11 @@ way. Moot's p50 minus the ceiling's is what the database, the middlewares and th
 Last, the CSS and JavaScript the page links: raw and gzip size, and their Cache-Control.
 
     .venv/bin/python bench/render_bench.py [--requests 300] [--posts 50] [--page-size 50] [--database-url URL]
+    .venv/bin/python bench/render_bench.py --cases timelines [--blocks 3000] [--mutes 2000] [--blocked-by 200]
+
+`--cases timelines` measures instead (or also, with `group,timelines`) the home and public timelines of two
+readers, one without and one with thousands of personal blocks and mutes: what federation/people/
+personal_filters.py costs (bench/render_timelines.py).
 
 The target (issues 5 and 9) is a p50 of at most 30 ms. Everything talks to 127.0.0.1 only.
 """
@@ -46,6 +51,7 @@ from aiohttp.test_utils import TestServer
 from benchlib import (
     engine_description, free_port, percentile, print_machine, say, stop_on_signals, throwaway_database,
 )
+from render_timelines import check_pages, fill_timelines, statuses_on
 from federation import actions
 from federation.actions.statuses import StatusInput, create_status, like, pin_status
 from federation.groups.admin import GroupSettings, create_group
@@ -118,7 +124,7 @@ async def sign_in(session: aiohttp.ClientSession, base_url: str, name: str) -> N
     form = {"username": name, "password": PASSWORD, "csrf_token": match.group(1), "next": "/home"}
     async with session.post(base_url + "/login", data=form, allow_redirects=False) as response:
         if response.status != 303 or response.headers.get("Location") != "/home":
-            raise SystemExit(f"signing in as {name} failed: {response.status}")
+            raise SystemExit(f"signing in as {name} failed: {response.status} to {response.headers.get('Location')}")
 
 
 SERVER_TIMES: list[float] = []
@@ -172,8 +178,9 @@ def threads_on(page: str) -> int:
 def report(label: str, result: Result, ceiling: Result | None = None) -> float:
     latencies = result.latencies
     p50, p90, p99 = (percentile(latencies, f) for f in (0.50, 0.90, 0.99))
-    say(f"{label}: {len(latencies)} requests, {len(result.page.encode()) / 1024:.0f} KiB, "
-        f"{threads_on(result.page)} threads on the page")
+    shown = f"{statuses_on(result.page)} statuses" if result.page.startswith("[") \
+        else f"{threads_on(result.page)} threads on the page"
+    say(f"{label}: {len(latencies)} requests, {len(result.page.encode()) / 1024:.0f} KiB, {shown}")
     say(f"  client  p50 {p50:.1f} ms   p90 {p90:.1f} ms   p99 {p99:.1f} ms   mean {statistics.fmean(latencies):.1f} ms"
         f"   max {latencies[-1]:.1f} ms")
     if result.server:
@@ -238,11 +245,82 @@ async def report_assets(session: aiohttp.ClientSession, base_url: str, page: str
     say(f"  all: {total_raw / 1024:.1f} KiB raw, {total_gzip / 1024:.1f} KiB gzip")
 
 
+async def group_cases(server: TestServer, base_url: str, args: argparse.Namespace) -> list[float]:
+    """The group page: a visitor, a member, the member sorted by score. Returns their p50s (the target's)."""
+    expected = min(args.posts, args.page_size + 1)  # the pinned thread comes on top of a page
+    started = time.perf_counter()
+    group, member = await fill_group(server.app, args.posts)
+    say(f"setup: {args.posts} threads in the group in {time.perf_counter() - started:.1f} s")
+    url = f"{base_url}/groups/{group}"
+    results = []
+
+    def shown(result: Result) -> Result:
+        if threads_on(result.page) < expected:
+            raise SystemExit(f"the page shows {threads_on(result.page)} threads, not {expected}")
+        return result
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as visitor:
+        result = shown(await measure(visitor, url, args.requests))
+        results.append(report(f"GET /groups/{group}, signed out", result,
+                              await ceiling_for(result.page, args.requests)))
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as signed_in:
+        await sign_in(signed_in, base_url, member)
+        result = shown(await measure(signed_in, url, args.requests))
+        if 'action="/logout"' not in result.page:
+            raise SystemExit("the member's page does not show them signed in:\n" + result.page[:3000])
+        results.append(report(f"GET /groups/{group}, signed in as a member", result,
+                              await ceiling_for(result.page, args.requests)))
+        result = shown(await measure(signed_in, url + "?sort=top", args.requests))
+        results.append(report(f"GET /groups/{group}?sort=top, signed in as a member", result))
+        if args.profile:
+            await profile(signed_in, url, args.requests)
+        say("CSS and JavaScript on the page:")
+        await report_assets(signed_in, base_url, result.page)
+    return results
+
+
+async def timeline_cases(server: TestServer, base_url: str, args: argparse.Namespace) -> None:
+    """Home (web and API) and public (API) timelines for a reader without and with thousands of blocks and
+    mutes (bench/render_timelines.py): what the personal hide filter costs."""
+    started = time.perf_counter()
+    readers = await fill_timelines(server.app, PASSWORD, args.posts_each, args.blocks, args.mutes, args.blocked_by)
+    say(f"setup: the timelines in {time.perf_counter() - started:.1f} s")
+    paths = ("/home", "/api/v1/timelines/home", "/api/v1/timelines/public")  # 20 statuses each, as Mastodon
+    pages: dict[tuple[str, str], str] = {}
+    medians: dict[tuple[str, str], float] = {}
+    kinds = {readers.plain[0]: "no blocks or mutes", readers.wary[0]: "thousands of blocks and mutes"}
+    sessions = {name: aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                            headers={"Authorization": f"Bearer {token}"})
+                for name, token in (readers.plain, readers.wary)}
+    try:
+        for name, session in sessions.items():
+            await sign_in(session, base_url, name)
+        for path in paths:  # both readers one after the other, so that a change in the machine's load hits both
+            for name, session in sessions.items():
+                result = await measure(session, base_url + path, args.requests)
+                pages[name, path] = result.page
+                medians[name, path] = report(f"GET {path}, {name} ({kinds[name]})", result,
+                                             await ceiling_for(result.page, args.requests))
+    finally:
+        for session in sessions.values():
+            await session.close()
+    plain, wary = readers.plain[0], readers.wary[0]
+    say("the personal hide filter (client p50, the wary reader against the plain one):")
+    for path in paths:
+        check_pages(path, pages[plain, path], pages[wary, path])
+        before, after = medians[plain, path], medians[wary, path]
+        say(f"  GET {path}: {before:.1f} ms -> {after:.1f} ms ({after - before:+.1f} ms, "
+            f"{(after - before) / before * 100:+.0f}%), {statuses_on(pages[plain, path])} statuses each")
+
+
 async def run(args: argparse.Namespace) -> int:
     if not isinstance(getattr(community_groups, "PAGE_SIZE", None), int):
         raise SystemExit("web/pages/community_groups.py has no PAGE_SIZE any more: update the benchmark")
     community_groups.PAGE_SIZE = args.page_size  # this process only: the page shows every thread measured
-    expected = min(args.posts, args.page_size + 1)  # the pinned thread comes on top of a page
+    cases = {case.strip() for case in args.cases.split(",") if case.strip()}
+    if not cases or not cases <= {"group", "timelines"}:
+        raise SystemExit("--cases takes group, timelines or both (comma-separated)")
+    results: list[float] = []
     with tempfile.TemporaryDirectory(prefix="moot-render-bench-") as workdir:
         async with throwaway_database(args.database_url, Path(workdir)) as database_url:
             print_machine(await engine_description(database_url))
@@ -257,37 +335,17 @@ async def run(args: argparse.Namespace) -> int:
             server = TestServer(app, host="127.0.0.1", port=port)
             await server.start_server()
             try:
-                started = time.perf_counter()
-                group, member = await fill_group(server.app, args.posts)
-                say(f"setup: {args.posts} threads in the group in {time.perf_counter() - started:.1f} s")
                 base_url = f"http://127.0.0.1:{port}"
-                url = f"{base_url}/groups/{group}"
-                results = []
-
-                def shown(result: Result) -> Result:
-                    if threads_on(result.page) < expected:
-                        raise SystemExit(f"the page shows {threads_on(result.page)} threads, not {expected}")
-                    return result
-
-                async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as visitor:
-                    result = shown(await measure(visitor, url, args.requests))
-                    results.append(report(f"GET /groups/{group}, signed out", result,
-                                          await ceiling_for(result.page, args.requests)))
-                async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as signed_in:
-                    await sign_in(signed_in, base_url, member)
-                    result = shown(await measure(signed_in, url, args.requests))
-                    if 'action="/logout"' not in result.page:
-                        raise SystemExit("the member's page does not show them signed in:\n" + result.page[:3000])
-                    results.append(report(f"GET /groups/{group}, signed in as a member", result,
-                                          await ceiling_for(result.page, args.requests)))
-                    result = shown(await measure(signed_in, url + "?sort=top", args.requests))
-                    results.append(report(f"GET /groups/{group}?sort=top, signed in as a member", result))
-                    if args.profile:
-                        await profile(signed_in, url, args.requests)
-                    say("CSS and JavaScript on the page:")
-                    await report_assets(signed_in, base_url, result.page)
+                if "group" in cases:
+                    results = await group_cases(server, base_url, args)
+                if "timelines" in cases:
+                    await timeline_cases(server, base_url, args)
             finally:
                 await server.close()
+            load = os.getloadavg()
+            say(f"  load at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    if not results:
+        return 0
     worst = max(results)
     verdict = "meets" if worst <= TARGET_P50_MS else "MISSES"
     say(f"target: p50 <= {TARGET_P50_MS:.0f} ms: {verdict} it (worst p50 {worst:.1f} ms)")
@@ -305,6 +363,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="sqlite://PATH (a new file) or postgres://... (a throwaway database is made there); "
                              "default: a SQLite file in a temporary directory")
+    parser.add_argument("--cases", default="group",
+                        help="group (the group page, the target's), timelines (home and public timelines of a reader "
+                             "without and with thousands of blocks and mutes), or group,timelines (default group)")
+    parser.add_argument("--posts-each", type=int, default=15, help="timelines: posts by each followed person (21)")
+    parser.add_argument("--blocks", type=int, default=3000, help="timelines: accounts the wary reader blocks")
+    parser.add_argument("--mutes", type=int, default=2000, help="timelines: accounts the wary reader mutes")
+    parser.add_argument("--blocked-by", type=int, default=200, help="timelines: accounts that block the wary reader")
     parser.add_argument("--profile", action="store_true", help="also profile the member's page (cProfile, own time)")
     parser.add_argument("--check", action="store_true", help="exit 1 when the p50 target is missed")
     sys.exit(asyncio.run(run(parser.parse_args())))

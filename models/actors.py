@@ -83,6 +83,11 @@ class LocalUser(Model):
     locale = fields.CharField(max_length=16, null=True)
     # An IANA time zone name ("Europe/Amsterdam") for the times on pages; null: the browser's, else UTC.
     time_zone = fields.CharField(max_length=64, null=True)
+    # Posting defaults (Mastodon's source.privacy, .sensitive, .language): what a new post gets when the
+    # composer or the app does not say. federation/people/posting_defaults.py checks and reads them.
+    default_visibility = fields.CharField(max_length=16, default="public")
+    default_sensitive = fields.BooleanField(default=False)
+    default_language = fields.CharField(max_length=16, null=True)  # an ISO 639-1 code; null: none
     # Set at each sign-in with a password (admins see it).
     last_sign_in_at = fields.DatetimeField(null=True)
     # The server asks for a confirmed email and this one is not confirmed yet (a banner says so).

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
 
 from aiohttp import web
@@ -50,3 +51,11 @@ def choose_locale(request: web.Request, available: list[str], preferred: str | N
         if language in available:
             return language
     return DEFAULT_LOCALE
+
+
+@cache
+def language_choices(locale: str, codes: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """(code, name) for these language codes, named and sorted in the viewer's language (CLDR, through Babel):
+    the settings form's list of languages for one's posts. A name CLDR lacks is the code."""
+    names = Locale.parse(locale).languages
+    return tuple(sorted(((code, names.get(code, code)) for code in codes), key=lambda item: item[1].casefold()))

@@ -93,7 +93,8 @@ async def search(
         results.accounts = await search_actors(text, limit=limit, offset=offset)
     if kind in (None, "statuses"):
         hits: PostHits = await search_posts(viewer, text, limit=limit, offset=offset)
-        hidden = await personal_filters.hidden_ids(viewer.actor)  # blocked and muted (federation/people)
+        # blocked and muted (federation/people)
+        hidden = await personal_filters.hidden_among(viewer.actor, [post.author_id for post in hits.posts])
         results.statuses = [post for post in hits.posts if post.author_id not in hidden]
     if kind in (None, "hashtags"):
         results.hashtags = await search_hashtags(text, limit=limit)

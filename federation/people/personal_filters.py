@@ -8,11 +8,13 @@ Hidden from a person's timelines, conversations, search and the promotion slot (
 Silenced in their notifications: the accounts they block or that block them, and the accounts they mute with
 "mute notifications" on.
 
-Each answer exists as a query filter (for queries over a table with an actor column) and as a set of ids.
+Each answer exists as a query filter (for queries over a table with an actor column), as the set of all the ids
+(for a reader that keeps it, such as a stream), and as the hidden ones among given ids (for one page's authors).
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Iterable
 
 from tortoise.expressions import Q, Subquery
 
@@ -67,9 +69,24 @@ async def hidden_ids(viewer: Actor | int | None, *, notifications: bool = False)
     return ids
 
 
+async def hidden_among(viewer: Actor | int | None, actor_ids: Iterable[int], *, notifications: bool = False) -> set[int]:
+    """Which of these actors are hidden from the viewer (see hidden_q): for a page's authors, or one sender. Asks
+    only about them, so a person with thousands of blocks and mutes costs no more than one with none."""
+    me, wanted = _actor_id(viewer), list(set(actor_ids))
+    if me is None or not wanted:
+        return set()
+    mutes = PersonalMute.filter(active_mutes(), actor_id=me, target_id__in=wanted)
+    if notifications:
+        mutes = mutes.filter(notifications=True)
+    ids = set(await PersonalBlock.filter(actor_id=me, target_id__in=wanted).values_list("target_id", flat=True))
+    ids |= set(await PersonalBlock.filter(target_id=me, actor_id__in=wanted).values_list("actor_id", flat=True))
+    ids |= set(await mutes.values_list("target_id", flat=True))
+    return ids
+
+
 async def silences(recipient: Actor, sender: Actor) -> bool:
     """Does the recipient not want notifications from the sender? (a federation/notifications suppressor)"""
-    return sender.id in await hidden_ids(recipient, notifications=True)
+    return bool(await hidden_among(recipient, [sender.id], notifications=True))
 
 
 async def blocks(blocker: Actor | int, target: Actor | int) -> bool:

@@ -34,12 +34,12 @@ class PromotedSlot:
 
 
 async def _pages_not_for(viewer: Actor | None) -> set[int]:
-    """Pages whose promotions this viewer never sees: the pages it acts for (itself included)."""
+    """Pages whose promotions this viewer never sees: the pages it acts for (itself included). The pages it blocks
+    or mutes are left out by the query itself (pick_for), however many accounts that is."""
     if viewer is None:
         return set()
     managed = await PageRole.filter(user_id=viewer.id).values_list("page_id", flat=True)
-    # and the pages it blocks or mutes (federation/people/personal_filters.py)
-    return {viewer.id, *managed, *await personal_filters.hidden_ids(viewer)}
+    return {viewer.id, *managed}
 
 
 async def shown_today(viewer: Actor) -> int:
@@ -57,7 +57,8 @@ async def pick_for(viewer: Actor | None, *, count: bool = True) -> PromotedSlot 
         return None
     now = utcnow()
     excluded = await _pages_not_for(viewer)
-    query = Promotion.filter(running_filter(now), page__deleted_at=None)
+    # Not from the pages the viewer blocks or mutes (federation/people/personal_filters.py).
+    query = Promotion.filter(running_filter(now), personal_filters.hidden_q(viewer, "page_id"), page__deleted_at=None)
     if excluded:
         query = query.exclude(page_id__in=list(excluded))
     candidates = await query.order_by("impressions", "id").limit(CANDIDATES)
@@ -104,6 +105,7 @@ async def follow_click(promotion_id: int, viewer: Actor | None) -> Post | None:
     if post is None:
         return None
     running = await Promotion.filter(running_filter(utcnow()), id=promotion.id).exists()
-    if running and promotion.page_id not in await _pages_not_for(viewer):
+    if running and promotion.page_id not in await _pages_not_for(viewer) \
+            and not await personal_filters.hidden_among(viewer, [promotion.page_id]):
         await Promotion.filter(id=promotion.id).update(clicks=F("clicks") + 1)
     return post

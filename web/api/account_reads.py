@@ -2,13 +2,19 @@
 updating one's own profile, as Mastodon clients call them."""
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from tortoise.expressions import Q
 
 from federation import audience
 from federation.actions.profile import update_profile
 from federation.local_actors import description_html
-from models.actors import Actor
+from federation.people.posting_defaults import (
+    PUBLIC_DEFAULTS, PostingDefaults, PostingDefaultsError, checked_language, checked_visibility,
+    save_posting_defaults,
+)
+from models.actors import Actor, LocalUser
 from models.follows import ACCEPTED, Follow
 from models.posts import Post
 from web import app_keys as keys
@@ -114,10 +120,42 @@ async def lookup(request: web.Request) -> web.Response:
     return web.json_response(await serialize_account(actor))
 
 
+def _source_param(params: dict[str, Any], name: str) -> Any:
+    """`source[name]` as a form field, or {"source": {name: ...}} as JSON; None when not given."""
+    source = params.get("source")
+    if isinstance(source, dict) and name in source:
+        return source[name]
+    return params.get(f"source[{name}]")
+
+
+async def _update_posting_defaults(actor: Actor, params: dict[str, Any]) -> None:
+    """source[privacy], source[sensitive] and source[language]: the person's posting defaults, checked as a
+    whole first (422, and nothing saved, when one is wrong). A page has only the public ones."""
+    privacy, sensitive, language = (_source_param(params, name) for name in ("privacy", "sensitive", "language"))
+    if privacy is None and sensitive is None and language is None:
+        return
+    account = await LocalUser.filter(actor_id=actor.id).first()
+    try:
+        if account is None:
+            wanted = PostingDefaults(
+                PUBLIC_DEFAULTS.visibility if privacy is None else checked_visibility(privacy),
+                PUBLIC_DEFAULTS.sensitive if sensitive is None else as_bool(sensitive),
+                PUBLIC_DEFAULTS.language if language is None else checked_language(language))
+            if wanted != PUBLIC_DEFAULTS:
+                raise PostingDefaultsError("privacy", "only a person has posting defaults; a page's are public")
+            return
+        await save_posting_defaults(account, visibility=privacy, sensitive=None if sensitive is None else as_bool(
+            sensitive), language=... if language is None else language)
+    except PostingDefaultsError as exc:
+        raise web.HTTPUnprocessableEntity(text=f"Validation failed: {exc}") from None
+
+
 async def update_credentials(request: web.Request) -> web.Response:
-    """Display name, bio, locked and discoverable (images go through the web settings for now)."""
+    """Display name, bio, locked and discoverable (images go through the web settings for now), and the posting
+    defaults in `source`."""
     actor = await require_actor(request)
     params = await read_params(request)
+    await _update_posting_defaults(actor, params)
     changed = []
     if "display_name" in params:
         actor.display_name = str(params["display_name"]).strip()[:MAX_DISPLAY_NAME] or None

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.people.posting_defaults import posting_defaults
 from federation.render import iso
 from models.client_state import MARKER_TIMELINES, Marker
 from web import app_keys as keys
@@ -19,11 +20,11 @@ MAX_MARKER_ID = 32
 
 
 async def preferences(request: web.Request) -> web.Response:
-    await require_actor(request)
+    defaults = await posting_defaults(await require_actor(request))
     return web.json_response({
-        "posting:default:visibility": "public",
-        "posting:default:sensitive": False,
-        "posting:default:language": None,
+        "posting:default:visibility": defaults.visibility,
+        "posting:default:sensitive": defaults.sensitive,
+        "posting:default:language": defaults.language,
         "reading:expand:media": "default",
         "reading:expand:spoilers": False,
     })

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from federation.activities.answers_shape import question_fields
 from federation.content import html_to_text
+from federation.people.posting_defaults import posting_defaults
 from federation.render import iso
 from models.actors import Actor
 from models.client_state import Bookmark
@@ -60,10 +61,11 @@ async def credential_account(actor: Actor) -> dict[str, Any]:
     """The account as its owner reads it (verify_credentials, update_credentials): with Mastodon's `source`,
     which apps read to prefill the profile editor and the composer's default visibility."""
     body = await account(actor)
+    defaults = await posting_defaults(actor)  # a page's are the public ones
     body["source"] = {
         "note": html_to_text(actor.summary or ""),
         "fields": [{"name": f["name"], "value": f["value"], "verified_at": None} for f in actor.profile_fields or []],
-        "privacy": "public", "sensitive": False, "language": None,
+        "privacy": defaults.visibility, "sensitive": defaults.sensitive, "language": defaults.language,
         "follow_requests_count": await Follow.filter(target=actor, state=PENDING).count(),
     }
     return body

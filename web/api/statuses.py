@@ -7,6 +7,7 @@ from federation import actions, audience
 from federation.actions import ActionError, StatusInput
 from federation.actions.boosts import unboost
 from federation.home_timeline import HomeEntry, visible_boost
+from federation.people.posting_defaults import posting_defaults
 from models.actors import Actor
 from models.posts import Post
 from web import app_keys as keys
@@ -56,13 +57,15 @@ async def create(request: web.Request) -> web.Response:
         media, attachments = await attachments_for_ids(actor, media_ids, request.app[keys.FEDERATION].base_url)
     except MediaError as exc:
         raise web.HTTPUnprocessableEntity(text=str(exc)) from None
+    # What the app leaves out, the person's posting defaults give (federation/people/posting_defaults.py).
+    defaults = await posting_defaults(actor)
     data = StatusInput(
         text=str(params.get("status", "")),
-        visibility=str(params.get("visibility") or "public"),
+        visibility=str(params.get("visibility") or defaults.visibility),
         in_reply_to=parent,
         spoiler_text=str(params.get("spoiler_text") or ""),
-        sensitive=as_bool(params.get("sensitive", False)),
-        language=str(params["language"]) if params.get("language") else None,
+        sensitive=as_bool(params["sensitive"]) if params.get("sensitive") not in (None, "") else defaults.sensitive,
+        language=str(params["language"]) if params.get("language") else defaults.language,
         attachments=attachments,
         poll=await poll_input(request, params),  # polls: poll[options][], poll[expires_in]...
         is_question=as_bool(params.get("is_question", False)),  # Q&A: a top-level post asked as a question

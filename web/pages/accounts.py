@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from federation.actions.profile import update_profile
 from federation.content import html_to_text
 from federation.local_actors import description_html
+from federation.people.posting_defaults import (
+    DEFAULT_VISIBILITIES, PostingDefaults, PostingDefaultsError, checked_language, checked_visibility, defaults_of,
+    language_codes, save_posting_defaults,
+)
 from federation.policy.ratelimit import RateLimiter
 from models.accounts import WebSession
 from models.actors import Actor, LocalUser
@@ -16,13 +22,18 @@ from web import request_keys as rk
 from web.accounts import (
     AccountError, authenticate, create_first_admin, has_admin, register, registration_mode, valid_invite,
 )
+from web.i18n import N_, language_choices
 from web.media import MediaError, error_text, profile_media_from_form
 from web.pages.settings_account import after_sign_up, sign_up_email
 from web.sessions import end_session, require_user, start_session
-from web.templating import gettext, render_page, safe_next
+from web.templating import gettext, render_page, request_locale, safe_next
 from web.timezones import TZ_COOKIE, zone_choices, zone_named
 
 LOGIN_LIMITS = web.AppKey("login_limits", dict)
+POSTING_ERRORS = {
+    "visibility": N_("Choose who sees your posts from the list."),
+    "language": N_("Choose a language from the list."),
+}
 
 
 def _limits(request: web.Request) -> dict[str, RateLimiter]:
@@ -116,14 +127,19 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     account = request[rk.ACCOUNT]
     assert account is not None
-    saved = media_error = zone_error = ""
+    saved = media_error = ""
     if request.method == "POST":
         form = await request.post()
         # "" is automatic (the browser's zone, else UTC); anything else must be a zone zoneinfo knows.
         time_zone = str(form.get("time_zone", "")).strip() if "time_zone" in form else account.time_zone or ""
         if time_zone and zone_named(time_zone) is None:
-            zone_error = gettext(request, "Choose a time zone from the list.")
-            return await _settings_form(request, user, account, zone_error=zone_error)
+            return await _settings_form(request, user, account, errors={
+                "time_zone": gettext(request, "Choose a time zone from the list.")})
+        try:
+            posting = _posting_defaults_from(form)
+        except PostingDefaultsError as exc:
+            return await _settings_form(request, user, account, errors={
+                f"default_{exc.field}": gettext(request, POSTING_ERRORS[exc.field])})
         before = (user.display_name, user.summary, user.icon_url, user.image_url)
         user.display_name = str(form.get("display_name", "")).strip()[:100] or None
         user.summary = description_html(str(form.get("bio", "")).strip()[:2000], request.app[keys.FEDERATION].urls)
@@ -143,19 +159,33 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
             if (time_zone or None) != account.time_zone:
                 account.time_zone = time_zone or None
                 await LocalUser.filter(id=account.id).update(time_zone=account.time_zone)
+            if posting is not None:
+                await save_posting_defaults(account, visibility=posting.visibility, sensitive=posting.sensitive,
+                                            language=posting.language)
             saved = gettext(request, "Saved.")
     return await _settings_form(request, user, account, saved=saved, media_error=media_error)
 
 
+def _posting_defaults_from(form: MultiDictProxy[Any]) -> PostingDefaults | None:
+    """The form's posting defaults, checked (PostingDefaultsError); None when the form has none to save."""
+    if "default_visibility" not in form:
+        return None
+    return PostingDefaults(checked_visibility(form.get("default_visibility")), bool(form.get("default_sensitive")),
+                           checked_language(form.get("default_language")))
+
+
 async def _settings_form(request: web.Request, user: Actor, account: LocalUser, *, saved: str = "",
-                         media_error: str = "", zone_error: str = "") -> web.Response:
+                         media_error: str = "", errors: dict[str, str] | None = None) -> web.Response:
     sessions = await WebSession.filter(user=user, revoked_at=None).order_by("-created_at")
     browser_zone = zone_named(request.cookies.get(TZ_COOKIE))
+    errors = errors or {}
     return render_page(request, "accounts/settings.html", flash=saved, sessions=sessions,
                        current_session=request[rk.SESSION], bio=_bio_text(user), media_error=media_error,
-                       zone_error=zone_error, time_zones=zone_choices(), now_utc=datetime.now(timezone.utc),
-                       browser_zone=browser_zone.key if browser_zone else "",
-                       status=422 if media_error or zone_error else 200)
+                       zone_error=errors.get("time_zone", ""), errors=errors, time_zones=zone_choices(),
+                       now_utc=datetime.now(timezone.utc), browser_zone=browser_zone.key if browser_zone else "",
+                       posting=defaults_of(account), default_visibilities=DEFAULT_VISIBILITIES,
+                       languages=language_choices(request_locale(request), language_codes()),
+                       status=422 if media_error or errors else 200)
 
 
 async def revoke_session(request: web.Request) -> web.StreamResponse:

@@ -24,8 +24,8 @@ from web.pages import community_groups, community_profiles, community_threads
 from web.pages.home_entries import home_entries
 from web.pages.promotions import promoted_slot
 from web.pages.community_common import (
-    COMPOSER_HOOKS, FOLLOWING, LookupFailed, actor_path, blurbs, flash, follow_state, follower_counts, lookup_actor,
-    post_stats, read_form, see_other, viewer_of,
+    COMPOSER_HOOKS, FOLLOWING, LookupFailed, actor_path, blurbs, composer_defaults, flash, follow_state,
+    follower_counts, lookup_actor, post_stats, read_form, see_other, viewer_of,
 )
 from web.sessions import require_user
 from web.templating import gettext, render_page, safe_next
@@ -57,6 +57,8 @@ async def home_page(request: web.Request) -> web.StreamResponse:
         boosters=[entry.booster for entry in entries],
         next_url=f"/home?before={entries[-1].cursor}" if more else None, flash=flash(request),
         promoted=await promoted_slot(request) if posts and not before else None,
+        # The composer starts on the person's default audience (federation/people/posting_defaults.py).
+        visibilities=community_profiles.COMPOSER_VISIBILITIES, default_visibility=composer_defaults(request, user).visibility,
     )
 
 

@@ -13,6 +13,7 @@ from tortoise.functions import Count
 from federation import actions
 from federation.actions import StatusInput
 from federation.content import html_to_text
+from federation.people.posting_defaults import PUBLIC_DEFAULTS, PostingDefaults, defaults_of
 from federation.protocol.json_body import storable_text
 from federation import audience
 from federation.http import FetchError
@@ -105,6 +106,15 @@ async def composer_extras(request: web.Request, form: MultiDictProxy[Any]) -> di
     for hook in request.app.get(COMPOSER_HOOKS, []):
         extras.update(await hook(request, form))
     return extras
+
+
+def composer_defaults(request: web.Request, actor: Actor) -> PostingDefaults:
+    """What a composer posting as `actor` starts with: the signed-in person's own posting defaults when they post
+    as themselves (no query: their account is loaded), a page's public ones otherwise."""
+    user = request.get(rk.USER)
+    if user is None or user.id != actor.id:
+        return PUBLIC_DEFAULTS
+    return defaults_of(request.get(rk.ACCOUNT))
 
 
 async def publish_composed(request: web.Request, actor: Actor, data: StatusInput) -> Post:

@@ -9,7 +9,7 @@ from tortoise.expressions import RawSQL
 from federation.actions import ActionError, StatusInput
 from federation.content import render_text
 from federation import audience
-from federation.people.personal_filters import hidden_ids
+from federation.people.personal_filters import hidden_among
 from federation.community.members_tags import tags_beside_posts
 from federation.community import subgroups_access
 from federation.community.subgroups import listed_subgroups
@@ -138,7 +138,8 @@ async def group_page(request: web.Request, group: Actor, *, error: str = "", for
         next_url=_page_url(group, sort, page + 1, post_filter, tag.code if tag else "") if more else None,
         previous_url=_page_url(group, sort, page - 1, post_filter, tag.code if tag else "") if page > 1 else None,
         post_filter=post_filter, chosen_tag=tag,
-        hidden_authors=await hidden_ids(viewer),  # blocked and muted: folded rows (federation/people)
+        # blocked and muted: folded rows (federation/people)
+        hidden_authors=await hidden_among(viewer, [post.author_id for post in pinned + posts]),
         start_here=await start_here_teaser(group, viewer) if readable and page == 1 and not tag else [],
         form=form or {}, error=error, flash=flash(request),
         welcome=await take_welcome(viewer, group, request.app[keys.FEDERATION].urls.tag),  # once, after joining

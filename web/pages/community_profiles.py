@@ -20,7 +20,8 @@ from models.follows import ACCEPTED, Follow
 from models.posts import Post
 from web import app_keys as keys
 from web.pages.community_common import (
-    composer_extras, flash, publish_composed, follow_state, post_stats, read_form, see_other, text_field, viewer_of,
+    composer_defaults, composer_extras, flash, publish_composed, follow_state, post_stats, read_form, see_other,
+    text_field, viewer_of,
 )
 from web.sessions import require_user
 from web.templating import gettext, render_page, safe_next
@@ -89,7 +90,8 @@ async def profile_page(request: web.Request, actor: Actor, *, errors: dict[str, 
         contacts=[c for c in map(_contact, actor.profile_fields or []) if c], state=await follow_state(viewer, actor),
         handle=f"@{actor.username}@{actor.domain}", can_post=can_post, roles=roles,
         is_owner=viewer is not None and any(r.user_id == viewer.id and r.role == PAGE_OWNER for r in roles),
-        visibilities=COMPOSER_VISIBILITIES, errors=errors or {}, form=form or {}, flash=flash(request),
+        visibilities=COMPOSER_VISIBILITIES, default_visibility=composer_defaults(request, actor).visibility,
+        errors=errors or {}, form=form or {}, flash=flash(request),
         personal=(await relationship_flags(viewer, [actor.id]))[actor.id] if viewer else {},  # blocks, mutes
     )
 
@@ -118,15 +120,18 @@ async def post_as(request: web.Request) -> web.StreamResponse:
     if not await can_act_as(user, actor):
         raise web.HTTPForbidden(text=gettext(request, "Only the page's admins can post as the page."))
     form = await read_form(request)
-    visibility = str(form.get("visibility", "public"))
+    # What the form leaves out (a composer without the choice), the posting defaults give.
+    defaults = composer_defaults(request, actor)
+    visibility = str(form.get("visibility", defaults.visibility))
     values = {"body": text_field(form, "body"), "spoiler_text": text_field(form, "spoiler_text", 500),
-              "visibility": visibility if visibility in COMPOSER_VISIBILITIES else "public"}
+              "visibility": visibility if visibility in COMPOSER_VISIBILITIES else defaults.visibility}
     try:
         extras = await composer_extras(request, form)
         if not values["body"] and not extras.get("attachments") and not extras.get("poll"):  # a poll is content
             raise ActionError(gettext(request, "Write something to post."))
         data = StatusInput(text=values["body"], visibility=values["visibility"],
-                           spoiler_text=values["spoiler_text"], **extras)
+                           spoiler_text=values["spoiler_text"], sensitive=defaults.sensitive,
+                           language=defaults.language, **extras)
         await publish_composed(request, actor, data)
     except ActionError as exc:
         return await profile_page(request, actor, errors={"compose": gettext(request, str(exc))}, form=values,

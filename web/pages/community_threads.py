@@ -6,7 +6,8 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from federation import actions, audience
-from federation.people.personal_filters import hidden_ids
+from federation.people.personal_filters import hidden_among
+from federation.people.posting_defaults import narrowest
 from federation.actions import ActionError, StatusInput
 from federation.actions.boosts import boost, unboost
 from federation.community.members_tags import tags_beside_posts
@@ -22,7 +23,7 @@ from web.api.group_lookup import http_error
 from web.pages.page_insights import count_post_view
 from web.pages.deleted_threads import deleted_thread
 from web.pages.community_common import (
-    VisiblePost, composer_extras, flash, publish_composed, post_stats, read_form, see_other, text_field,
+    VisiblePost, composer_defaults, composer_extras, flash, publish_composed, post_stats, read_form, see_other, text_field,
     viewer_of, visible_post,
 )
 from web.sessions import require_user
@@ -49,7 +50,8 @@ async def _thread_view(request: web.Request, *, error: str = "", form: dict[str,
         can_reply=viewer is not None and (not locked or moderator), thread_path=f"/threads/{post.id}",
         error=error, form=form or {}, flash=flash(request), panels=await thread_panels(request, post, viewer),
         member_tags=await tags_beside_posts(group, [p.author_id for p in [post, *flatten(tree)]]),
-        hidden_authors=await hidden_ids(viewer),  # blocked and muted: folded replies (federation/people)
+        # blocked and muted: folded replies (federation/people)
+        hidden_authors=await hidden_among(viewer, [p.author_id for p in [post, *flatten(tree)]]),
     )
 
 
@@ -72,14 +74,17 @@ async def reply(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     values = {"body": text_field(form, "body"), "spoiler_text": text_field(form, "spoiler_text", 500)}
     parent = found.post
-    # A reply keeps a narrow audience narrow; a group decides its own addressing.
-    visibility = parent.visibility if parent.visibility in ("private", "direct") else "public"
+    # A reply keeps a narrow audience narrow, and is never wider than the person's default either (as Mastodon's
+    # composer); a group decides its own addressing.
+    defaults = composer_defaults(request, user)
+    visibility = narrowest(parent.visibility if parent.visibility in ("private", "direct") else "public",
+                           defaults.visibility)
     try:
         extras = await composer_extras(request, form)
         if not values["body"] and not extras.get("attachments"):
             raise ActionError(gettext(request, "Write something to reply."))
         data = StatusInput(text=values["body"], in_reply_to=parent, spoiler_text=values["spoiler_text"],
-                           visibility=visibility, **extras)
+                           visibility=visibility, sensitive=defaults.sensitive, language=defaults.language, **extras)
         post = await publish_composed(request, user, data)
     except ActionError as exc:
         return await _thread_view(request, error=gettext(request, str(exc)), form=values, status=exc.status)
