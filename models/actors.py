@@ -29,7 +29,7 @@ class Actor(Model):
     featured_url = fields.CharField(max_length=URL_LENGTH, null=True)
     # Groups: the moderators collection (Lemmy's attributedTo) and whether only moderators may post.
     moderators_url = fields.CharField(max_length=URL_LENGTH, null=True)
-    posting_restricted_to_mods = fields.BooleanField(default=False)
+    posting_restricted_to_mods = fields.BooleanField(default=False, db_default=False)
     url = fields.CharField(max_length=URL_LENGTH, null=True)
     icon_url = fields.CharField(max_length=URL_LENGTH, null=True)
     image_url = fields.CharField(max_length=URL_LENGTH, null=True)
@@ -85,13 +85,13 @@ class LocalUser(Model):
     time_zone = fields.CharField(max_length=64, null=True)
     # Posting defaults (Mastodon's source.privacy, .sensitive, .language): what a new post gets when the
     # composer or the app does not say. federation/people/posting_defaults.py checks and reads them.
-    default_visibility = fields.CharField(max_length=16, default="public")
-    default_sensitive = fields.BooleanField(default=False)
+    default_visibility = fields.CharField(max_length=16, default="public", db_default="public")
+    default_sensitive = fields.BooleanField(default=False, db_default=False)
     default_language = fields.CharField(max_length=16, null=True)  # an ISO 639-1 code; null: none
     # Set at each sign-in with a password (admins see it).
     last_sign_in_at = fields.DatetimeField(null=True)
     # The server asks for a confirmed email and this one is not confirmed yet (a banner says so).
-    email_unconfirmed = fields.BooleanField(default=False)
+    email_unconfirmed = fields.BooleanField(default=False, db_default=False)
     # The person deleted the account: it cannot sign in, and its data goes at delete_after (an admin may cancel).
     deletion_requested_at = fields.DatetimeField(null=True)
     delete_after = fields.DatetimeField(null=True)

@@ -22,7 +22,7 @@ class Follow(Model):
     # The id of the Follow activity, so Accept/Reject/Undo can name it.
     activity_uri = fields.CharField(max_length=URL_LENGTH, null=True, db_index=True)
     # "Follow", or "Join" (Mobilizon): answers name the same type.
-    activity_type = fields.CharField(max_length=16, default="Follow")
+    activity_type = fields.CharField(max_length=16, default="Follow", db_default="Follow")
     created_at = fields.DatetimeField(auto_now_add=True)
     accepted_at = fields.DatetimeField(null=True)
 

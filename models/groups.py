@@ -38,7 +38,7 @@ class GroupProfile(Model):
     parent: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
         "models.Actor", related_name="subgroup_profiles", null=True, on_delete=fields.SET_NULL
     )
-    parent_members_only = fields.BooleanField(default=False)
+    parent_members_only = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -119,7 +119,7 @@ class HeldActivity(Model):
     activity = fields.JSONField()
     reason = fields.CharField(max_length=64)
     # What held it, in words a moderator reads: the rule, the domain policy, the mute...
-    detail = fields.TextField(default="")
+    detail = fields.TextField(default="", db_default="")
     state = fields.CharField(max_length=16, default=HELD, db_index=True)
     decided_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -53,7 +53,7 @@ class Post(Model):
     removed_at = fields.DatetimeField(null=True)
     removed_reason = fields.TextField(null=True)
     # From a limited domain or actor: kept off public listings, shown to those who take part.
-    limited = fields.BooleanField(default=False)
+    limited = fields.BooleanField(default=False, db_default=False)
     published = fields.DatetimeField()
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
@@ -62,7 +62,7 @@ class Post(Model):
     # relayed by a group) cannot undo a newer one.
     version_at = fields.DatetimeField(null=True)
     # Q&A: a thread asked as a question, and the reply its author or a moderator accepted as the answer.
-    is_question = fields.BooleanField(default=False)
+    is_question = fields.BooleanField(default=False, db_default=False)
     accepted_answer: fields.ForeignKeyNullableRelation["Post"] = fields.ForeignKeyField(
         "models.Post", related_name="accepted_for", null=True, on_delete=fields.SET_NULL
     )

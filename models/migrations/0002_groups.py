@@ -95,12 +95,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Actor',
             name='posting_restricted_to_mods',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='Follow',
             name='activity_type',
-            field=fields.CharField(default='Follow', max_length=16),
+            field=fields.CharField(default='Follow', max_length=16, db_default='Follow'),
         ),
         ops.AddField(
             model_name='Post',

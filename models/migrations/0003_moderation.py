@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='HeldActivity',
             name='detail',
-            field=fields.TextField(default='', unique=False),
+            field=fields.TextField(default='', unique=False, db_default=''),
         ),
         ops.AddField(
             model_name='InboxItem',
@@ -130,6 +130,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Post',
             name='limited',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

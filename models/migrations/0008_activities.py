@@ -171,6 +171,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Post',
             name='is_question',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

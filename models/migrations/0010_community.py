@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='GroupProfile',
             name='parent_members_only',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddIndex(
             model_name='Post',

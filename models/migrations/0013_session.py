@@ -405,7 +405,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='LocalUser',
             name='email_unconfirmed',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='LocalUser',

@@ -16,11 +16,11 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='LocalUser',
             name='default_sensitive',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='LocalUser',
             name='default_visibility',
-            field=fields.CharField(default='public', max_length=16),
+            field=fields.CharField(default='public', max_length=16, db_default='public'),
         ),
     ]
