@@ -320,13 +320,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @asynccontextmanager
 async def moot_server(
     base_url: str, database_url: str, workdir: Path, *, run_workers: bool, extra_env: Mapping[str, str] | None = None,
-    serve_args: Sequence[str] = (),
+    serve_args: Sequence[str] = (), launcher: Sequence[str] = ("-m", "server.cli"),
 ) -> AsyncIterator[MootProcess]:
     """`moot serve --no-migrate` on base_url (http://127.0.0.1:PORT); its log goes to workdir/moot.log.
-    extra_env: more MOOT_* settings for this run; serve_args: more arguments (e.g. --processes 2)."""
+    extra_env: more MOOT_* settings for this run; serve_args: more arguments (e.g. --processes 2);
+    launcher: what python runs instead of `-m server.cli` (e.g. a script that wraps the CLI in a profiler)."""
     log_path = workdir / "moot.log"
     env = moot_environment(base_url, database_url, workdir, run_workers, extra_env or {})
-    command = [sys.executable, "-m", "server.cli", "serve", "--no-migrate", *serve_args]
+    command = [sys.executable, *launcher, "serve", "--no-migrate", *serve_args]
     with log_path.open("ab") as log:
         # A session of its own: Ctrl+C reaches only this process, which then stops Moot in order.
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,

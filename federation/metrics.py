@@ -89,6 +89,24 @@ class Metrics:
             buckets=LATENCY_BUCKETS, registry=r)
         # time.monotonic() of the worker loop's last turn; None until a worker runs in this process.
         self.worker_heartbeat: float | None = None
+        # The labelled children of the per-request instruments, looked up once per label set: labels() takes
+        # a lock and builds its key on every call, and these are counted for every request.
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._intake_children: dict[tuple[str, str], Any] = {}
+
+    def count_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        children = self._request_children.get((route, method, status))
+        if children is None:
+            children = (self.http_requests.labels(route, method, str(status)), self.http_request_seconds.labels(route))
+            self._request_children[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def count_intake(self, result: str, reason: str) -> None:
+        child = self._intake_children.get((result, reason))
+        if child is None:
+            child = self._intake_children[(result, reason)] = self.inbox_received.labels(result, reason)
+        child.inc()
 
 
 def _metrics(ctx: "FederationContext") -> Metrics | None:
@@ -108,7 +126,7 @@ def record_intake(ctx: "FederationContext", result: str, status: int) -> None:
     if metrics is None:
         return
     reason = "" if result != "refused" else "ignored" if status < 300 else REFUSAL_REASONS.get(status, str(status))
-    metrics.inbox_received.labels(result, reason).inc()
+    metrics.count_intake(result, reason)
 
 
 def record_inbox_item(ctx: "FederationContext", item_id: int, outcome: str, started: float,

@@ -61,13 +61,15 @@ class _Incoming:
         return self.method.upper() in _BODY_METHODS or bool(self.body)
 
     def check_window(self, what: str, moment: datetime) -> None:
-        now, server_time = self.now, f"server time is {_http_date(self.now)}"
+        now = self.now  # the server time is formatted only for a refusal: most requests are in the window
         if moment > now + self.max_future:
             ahead, window = _human(moment - now), _human(self.max_future)
-            raise SignatureError(f"{what} is {ahead} in the future (window is {window}; {server_time})")
+            raise SignatureError(f"{what} is {ahead} in the future (window is {window}; "
+                                 f"server time is {_http_date(now)})")
         if moment < now - self.max_past:
             behind, window = _human(now - moment), _human(self.max_past)
-            raise SignatureError(f"{what} is {behind} in the past (window is {window}; {server_time})")
+            raise SignatureError(f"{what} is {behind} in the past (window is {window}; "
+                                 f"server time is {_http_date(now)})")
 
     def check_expires(self, expires: datetime) -> None:
         if expires < self.now:

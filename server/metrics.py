@@ -54,8 +54,7 @@ async def request_metrics(request: web.Request, handler: Handler) -> web.StreamR
         route = route_name(request)
         metrics = _metrics(request)
         if metrics is not None:
-            metrics.http_requests.labels(route, request.method, str(status)).inc()
-            metrics.http_request_seconds.labels(route).observe(seconds)
+            metrics.count_request(route, request.method, status, seconds)
         ms = round(seconds * 1000, 1)
         access_log.info("%s %s %s %.1fms", request.method, route, status, ms,
                         extra={"method": request.method, "route": route, "status": status, "ms": ms})

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from federation.inbox.intake import MAX_BODY, receive
 from web.activitypub import find_local_actor
+from web.route_middlewares import server_to_server
 from web import app_keys as keys
 
 
@@ -59,10 +60,12 @@ async def _receive(request: web.Request, recipient_uri: str | None) -> web.Respo
     return _answer(result.status, result.reason, result.retry_after)
 
 
+@server_to_server
 async def shared_inbox(request: web.Request) -> web.Response:
     return await _receive(request, None)
 
 
+@server_to_server
 async def actor_inbox(request: web.Request) -> web.Response:
     kind = request.match_info.get("kind")
     if kind is None:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping
 
 from federation.authenticate import AuthError, KeyUnavailable, signing_key, verify_with_rotation
+from federation.inbox.inbox_rows import NewInboxRow, insert_new
 from federation.metrics import record_intake
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError, host_of, id_of
-from federation.protocol.json_body import JsonBodyError, loads_bounded
+from federation.protocol.json_body import JsonBodyError, loads_storable
 from federation.signatures import SignatureError, parse_request_signature
 from federation.queue import utcnow
 from models.actors import Actor
-from models.queues import InboxItem
 
 if TYPE_CHECKING:
     from federation.context import FederationContext
@@ -62,21 +62,13 @@ async def receive(
     recipient_uri: str | None,
 ) -> IntakeResult:
     try:
-        activity, raw = await _authenticate(ctx, method, path, query_string, headers, body)
+        activity, text = await _authenticate(ctx, method, path, query_string, headers, body)
         _check_origins(activity)
     except Refused as refusal:
         log.info("inbox answered %s without storing: %s", refusal.status, refusal.reason)
         record_intake(ctx, "refused", refusal.status)
         return IntakeResult(refusal.status, refusal.reason, refusal.retry_after)
-    stored = await ctx.inbox_writer.add(
-        InboxItem(
-            activity_id=activity.id,
-            actor_uri=activity.actor,
-            recipient_uri=recipient_uri,
-            activity=raw,
-            next_attempt_at=utcnow(),
-        )
-    )
+    stored = await ctx.inbox_writer.add(NewInboxRow(activity.id, activity.actor, recipient_uri, text, utcnow()))
     ctx.wake()
     record_intake(ctx, "accepted" if stored else "duplicate", 202)
     return IntakeResult(202, "accepted" if stored else "already received")
@@ -84,7 +76,8 @@ async def receive(
 
 async def _authenticate(
     ctx: "FederationContext", method: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes
-) -> tuple[ActivityDoc, dict]:
+) -> tuple[ActivityDoc, str]:
+    """The activity, and its JSON text to store (parsed once: the text is the body's own when storable)."""
     media_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
     if media_type not in ACCEPTED_MEDIA_TYPES:
         raise Refused(415, f"Content-Type must be application/activity+json, got {media_type or 'nothing'}")
@@ -94,7 +87,7 @@ async def _authenticate(
         )
     except SignatureError as exc:
         raise Refused(401, f"signature rejected: {exc}") from None
-    activity, raw = _parse_body(body)
+    activity, text = _parse_body(body)
     # Federation policies come before anything that costs us: no key is fetched from a suspended domain.
     await ctx.policies.refresh()
     for host in {host_of(activity.actor), host_of(signature.key_id)}:
@@ -120,7 +113,7 @@ async def _authenticate(
     if wait:
         seconds = max(1, math.ceil(wait))
         raise Refused(429, f"too many activities from {host_of(activity.actor)}; retry in {seconds} s", seconds)
-    return activity, raw
+    return activity, text
 
 
 async def _is_delete_of_unknown_actor(activity: ActivityDoc) -> bool:
@@ -129,17 +122,17 @@ async def _is_delete_of_unknown_actor(activity: ActivityDoc) -> bool:
     return not await Actor.filter(uri=activity.actor).exists()
 
 
-def _parse_body(body: bytes) -> tuple[ActivityDoc, dict]:
+def _parse_body(body: bytes) -> tuple[ActivityDoc, str]:
     # Bounded nesting ("[" * 300000 is a 400, not a RecursionError), and every string storable on every
     # engine: PostgreSQL refuses NUL, and one such row would fail its whole batch (see InboxWriter).
     try:
-        raw = loads_bounded(body, MAX_JSON_DEPTH, storable_strings=True)
+        raw, text = loads_storable(body, MAX_JSON_DEPTH)
     except JsonBodyError as exc:
         raise Refused(400, str(exc)) from None
     if not isinstance(raw, dict):
         raise Refused(400, "body must be a JSON object")
     try:
-        return parse_activity(raw), raw
+        return parse_activity(raw), text
     except ProtocolError as exc:
         raise Refused(400, f"malformed activity: {exc}") from None
 
@@ -180,19 +173,19 @@ def _check_origins(activity: ActivityDoc) -> None:
 
 
 class InboxWriter:
-    """Batches inbox rows into one transaction per burst: one commit per row would cap intake
-    at the disk's fsync rate, while one bulk insert per burst serves thousands of requests a second.
+    """Batches inbox rows into one INSERT per burst: one commit per row would cap intake
+    at the disk's fsync rate, while one statement per burst serves thousands of requests a second.
     Each caller still gets its answer only after its row is committed."""
 
     def __init__(self, max_batch: int = 200) -> None:
         self._max_batch = max_batch
-        self._pending: list[tuple[InboxItem, asyncio.Future[bool]]] = []
+        self._pending: list[tuple[NewInboxRow, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def add(self, item: InboxItem) -> bool:
-        """Persist item; True when new, False when its activity id was already received."""
+    async def add(self, row: NewInboxRow) -> bool:
+        """Persist the row; True when new, False when its activity id was already received."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, future))
+        self._pending.append((row, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -201,7 +194,7 @@ class InboxWriter:
         while self._pending:
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             try:
-                fresh = await _store_batch([item for item, _ in batch])
+                fresh = await _store_batch([row for row, _ in batch])
             except Exception as exc:
                 # The batch is one statement, so nothing of it was stored. One row the database refuses
                 # must not fail the other senders' requests: store the rows one by one, and only the
@@ -209,33 +202,32 @@ class InboxWriter:
                 log.warning("inbox batch of %d failed (%s); storing its rows one by one", len(batch), exc)
                 await self._store_one_by_one(batch)
                 continue
-            for item, future in batch:
+            for row, future in batch:
                 if not future.done():
-                    future.set_result(id(item) in fresh)
+                    future.set_result(id(row) in fresh)
 
     @staticmethod
-    async def _store_one_by_one(batch: list[tuple[InboxItem, asyncio.Future[bool]]]) -> None:
-        for item, future in batch:
+    async def _store_one_by_one(batch: list[tuple[NewInboxRow, asyncio.Future[bool]]]) -> None:
+        for row, future in batch:
             try:
-                fresh = await _store_batch([item])
+                fresh = await _store_batch([row])
             except Exception as exc:  # the database refused this row: its own request must hear it
-                log.warning("inbox row for %s was not stored: %s", item.activity_id, exc)
+                log.warning("inbox row for %s was not stored: %s", row.activity_id, exc)
                 if not future.done():
                     future.set_exception(exc)
                 continue
             if not future.done():
-                future.set_result(id(item) in fresh)
+                future.set_result(id(row) in fresh)
 
 
-async def _store_batch(items: list[InboxItem]) -> set[int]:
-    """Insert the items not seen before; returns the id() of each inserted item."""
-    ids = {item.activity_id for item in items}
-    known = set(await InboxItem.filter(activity_id__in=ids).values_list("activity_id", flat=True))
-    fresh: dict[str, InboxItem] = {}
-    for item in items:
-        if item.activity_id not in known and item.activity_id not in fresh:
-            fresh[item.activity_id] = item
-    if fresh:
-        # ignore_conflicts: another process may have stored the same activity a moment ago.
-        await InboxItem.bulk_create(list(fresh.values()), ignore_conflicts=True)
-    return {id(item) for item in fresh.values()}
+async def _store_batch(rows: list[NewInboxRow]) -> set[int]:
+    """Insert the rows whose activity was not received before; returns the id() of each inserted row.
+
+    The first row of an activity id in the batch is the one stored; a repeat is a duplicate, as is an
+    activity an earlier batch (or another process) stored.
+    """
+    first: dict[str, NewInboxRow] = {}
+    for row in rows:
+        first.setdefault(row.activity_id, row)
+    inserted = await insert_new(list(first.values()))
+    return {id(row) for activity_id, row in first.items() if activity_id in inserted}

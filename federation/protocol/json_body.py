@@ -33,7 +33,20 @@ def loads_bounded(body: bytes | str, max_depth: int = MAX_DEPTH, *, storable_str
 
     With `storable_strings`, every string (keys too) is made storable (see `storable`).
     """
+    return _loads(_decoded(body), max_depth, storable_strings)[0]
+
+
+def loads_storable(body: bytes | str, max_depth: int = MAX_DEPTH) -> tuple[Any, str]:
+    """The parsed body as `loads_bounded(..., storable_strings=True)` gives it, and that value as JSON text
+    to store: the body's own text when every string in it was storable already (almost always; encoding
+    the value again would cost as much as parsing it), else the cleaned value encoded."""
     text = _decoded(body)
+    value, cleaned = _loads(text, max_depth, True)
+    return value, json.dumps(value) if cleaned else text
+
+
+def _loads(text: str, max_depth: int, storable_strings: bool) -> tuple[Any, bool]:
+    """The value, and whether strings in it were changed to make them storable."""
     try:
         value = json.loads(text)
     except RecursionError:
@@ -44,8 +57,8 @@ def loads_bounded(body: bytes | str, max_depth: int = MAX_DEPTH, *, storable_str
     if text.count("[") + text.count("{") > max_depth and exceeds_depth(value, max_depth):
         raise JsonBodyError(f"the JSON is nested too deeply (more than {max_depth} levels)")
     if storable_strings and _may_be_unstorable(text):  # the walk is needed only when one may be there
-        value = storable(value)
-    return value
+        return storable(value), True
+    return value, False
 
 
 def _decoded(body: bytes | str) -> str:

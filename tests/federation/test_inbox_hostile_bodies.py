@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from federation.inbox.inbox_rows import NewInboxRow
 from federation.inbox.intake import InboxWriter
 from federation.queue import utcnow
 from models.queues import InboxItem
@@ -112,10 +113,10 @@ async def test_a_row_the_database_refuses_fails_only_its_own_request(moot: MootI
     """Whatever the database refuses in one row (here a real trigger does), the rest of the batch is stored."""
     await moot.database.db().execute_script(REFUSE_POISON[engine])
 
-    def item(actor: str, n: int) -> InboxItem:
+    def item(actor: str, n: int) -> NewInboxRow:
         activity_id = f"https://{actor}.example/activities/{n}"
-        return InboxItem(activity_id=activity_id, actor_uri=f"https://{actor}.example/users/{actor}",
-                         activity={"id": activity_id, "type": "Like"}, next_attempt_at=utcnow())
+        return NewInboxRow(activity_id, f"https://{actor}.example/users/{actor}", None,
+                           json.dumps({"id": activity_id, "type": "Like"}), utcnow())
 
     writer = InboxWriter()
     good = [item("good", n) for n in range(5)]
