@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from tortoise.functions import Count, Max
+from tortoise.functions import Count
 
 from federation.group_insights.days import days_between
 from federation.group_insights.rollups import DayCounts, RangeCounts, count_days
+from federation.raw_sql import Params
 from models.group_insights import GroupDailyStat, GroupMemberDay
 
 _FIELDS = ("posts", "replies", "votes", "checkins", "joins", "leaves", "held", "removed", "reported", "active",
@@ -23,14 +25,28 @@ async def _today_trailing(group_id: int, today: date, live: RangeCounts,
     week, month = kept
     if week is not None and month is not None:
         if todays:
-            last_days = await (GroupMemberDay.filter(group_id=group_id, active=True, actor_id__in=sorted(todays),
-                                                     day__gte=today - timedelta(days=29), day__lt=today)
-                               .group_by("actor_id").annotate(last=Max("day")).values_list("actor_id", "last"))
+            last_days = await _last_active_days(group_id, sorted(todays), today - timedelta(days=29), today)
             recent = today - timedelta(days=6)
             week += len(todays) - sum(1 for _, last in last_days if _as_date(last) >= recent)
             month += len(todays) - len(last_days)
         return week, month
     return await _counted_trailing(group_id, today, todays)
+
+
+async def _last_active_days(group_id: int, actor_ids: list[int], since: date, until: date) -> list[tuple[int, Any]]:
+    """(actor id, last active day in [since, until)) of these people. Plain SQL: on PostgreSQL the ids go as one
+    array parameter, because a statement with hundreds of parameters costs ~100 ms to plan the first time each
+    pooled connection sees it (measured on the insights bench), while `= ANY($n)` is planned in a few."""
+    db = GroupMemberDay._meta.db
+    p = Params(db)
+    where = f"group_id = {p.add(group_id)} AND active = {p.add(True)} AND day >= {p.add(since)} AND day < {p.add(until)}"
+    if db.capabilities.dialect == "sqlite":
+        where += f" AND actor_id IN ({p.add_all(actor_ids)})"
+    else:
+        where += f" AND actor_id = ANY({p.add(actor_ids)}::bigint[])"
+    rows = await db.execute_query_dict(
+        f"SELECT actor_id, MAX(day) AS last FROM group_member_day WHERE {where} GROUP BY actor_id", p.values)
+    return [(row["actor_id"], row["last"]) for row in rows]
 
 
 def _as_date(value: date | str) -> date:

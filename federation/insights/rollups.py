@@ -144,7 +144,8 @@ def _day_of_hour(hour: int) -> date:
     return datetime.fromtimestamp(hour * 3600, timezone.utc).date()
 
 
-async def _interaction_counts(page_id: int, start: datetime, end: datetime, by: str) -> list[dict]:
+async def _interaction_counts(page_id: int, start: datetime, end: datetime, by: str,
+                              also_by_post: bool = False) -> list[dict]:
     """Interactions with the page's posts made in [start, end), counted by the database and grouped by
     `by` (SQL, after the kind). By time first (the created_at index): `+` keeps SQLite from walking every
     interaction of every post of the page by the (post_id, kind) index instead."""
@@ -153,7 +154,11 @@ async def _interaction_counts(page_id: int, start: datetime, end: datetime, by: 
         where = "i.created_at >= ? AND i.created_at < ? AND +i.post_id IN (SELECT id FROM post WHERE author_id = ?)"
     else:
         where = "i.created_at >= $1 AND i.created_at < $2 AND i.post_id IN (SELECT id FROM post WHERE author_id = $3)"
-    sql = f"SELECT i.kind AS kind, {by} AS k, COUNT(*) AS n FROM interaction i WHERE {where} GROUP BY i.kind, {by}"
+    if also_by_post:  # a second key, p
+        sql = (f"SELECT i.kind AS kind, i.post_id AS p, {by} AS k, COUNT(*) AS n FROM interaction i WHERE {where} "
+               "GROUP BY 1, 2, 3")
+    else:
+        sql = f"SELECT i.kind AS kind, {by} AS k, COUNT(*) AS n FROM interaction i WHERE {where} GROUP BY 1, 2"
     return await Interaction._meta.db.execute_query_dict(sql, values)
 
 
@@ -162,13 +167,22 @@ async def _interactions_between(page_id: int, start: datetime, end: datetime
     """The interactions with the page's posts in [start, end), counted by the database: (kind, epoch hour,
     how many) and (kind, post id, how many). A busy day is tens of thousands of rows: reading each one into
     Python cost more than the rest of the page."""
-    hours = await _interaction_counts(page_id, start, end, _hour_sql())
-    posts = await _interaction_counts(page_id, start, end, "i.post_id")
     by_hour: Counter[tuple[str, int]] = Counter()
-    for row in hours:
-        by_hour[(row["kind"], _hour_of(row["k"]))] += int(row["n"])
-    return ([(kind, hour, n) for (kind, hour), n in by_hour.items()],
-            [(row["kind"], int(row["k"]), int(row["n"])) for row in posts])
+    if end - start <= DAY and not _sqlite():
+        # One day (the live part of every page view) on PostgreSQL: one pass over its rows, grouped by post and
+        # hour (a day has a few thousand such groups), instead of reading the same rows twice (saves 10-25 ms
+        # a view on the insights bench). SQLite groups the two keys slower than it reads the rows twice.
+        by_post: Counter[tuple[str, int]] = Counter()
+        for row in await _interaction_counts(page_id, start, end, _hour_sql(), also_by_post=True):
+            by_hour[(row["kind"], _hour_of(row["k"]))] += int(row["n"])
+            by_post[(row["kind"], int(row["p"]))] += int(row["n"])
+        posts = [(kind, post_id, n) for (kind, post_id), n in by_post.items()]
+    else:
+        for row in await _interaction_counts(page_id, start, end, _hour_sql()):
+            by_hour[(row["kind"], _hour_of(row["k"]))] += int(row["n"])
+        posts = [(row["kind"], int(row["k"]), int(row["n"]))
+                 for row in await _interaction_counts(page_id, start, end, "i.post_id")]
+    return [(kind, hour, n) for (kind, hour), n in by_hour.items()], posts
 
 
 def _as_date(value: date | datetime | str) -> date:
