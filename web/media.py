@@ -30,8 +30,9 @@ from web.templating import gettext
 
 __all__ = [
     "ATTACHMENT", "AVATAR", "FAVICON", "HEADER", "LOGO", "MAX_ATTACHMENTS", "MediaError", "attachment_doc",
-    "attachments_from_form", "attachments_for_ids", "error_text", "link_to_post", "media_dir", "media_json", "media_url",
-    "media_store", "profile_media_from_form", "public_media_url", "status_media_json", "store_image",
+    "attachments_from_form", "attachments_for_ids", "error_text", "link_to_post", "local_media_of", "media_dir",
+    "media_json", "media_url",
+    "media_store", "profile_media_from_form", "public_media_url", "status_media_items", "status_media_json", "store_image",
 ]
 
 MAX_ATTACHMENTS = 4
@@ -152,11 +153,25 @@ def _api_media(media_id: str, kind: str, url: str | None, description: str | Non
 
 async def status_media_json(post: Post) -> list[dict[str, Any]]:
     """A post's attachments as Mastodon API MediaAttachments (local files keep their media ids)."""
-    local = {m.file_name: m for m in await MediaFile.filter(post_id=post.id)} if post.is_local else {}
+    return status_media_items(post, await local_media_of([post]))
+
+
+async def local_media_of(posts: Iterable[Post]) -> dict[int, dict[str, MediaFile]]:
+    """The stored files of local posts, by post id and file name: one query for a whole page of posts."""
+    ids = [post.id for post in posts if post.is_local]
+    found: dict[int, dict[str, MediaFile]] = {}
+    for media in await MediaFile.filter(post_id__in=ids) if ids else []:
+        found.setdefault(media.post_id, {})[media.file_name] = media
+    return found
+
+
+def status_media_items(post: Post, local: dict[int, dict[str, MediaFile]]) -> list[dict[str, Any]]:
+    """status_media_json with the files already loaded (local_media_of)."""
+    files = local.get(post.id, {}) if post.is_local else {}
     result = []
     for index, doc in enumerate(post.attachments or []):
         url = str(doc.get("url") or "")
-        media = local.get(url.rsplit("/", 1)[-1].split("?", 1)[0])
+        media = files.get(url.rsplit("/", 1)[-1].split("?", 1)[0])
         kind = str(doc.get("mediaType") or "").split("/")[0]
         item = _api_media(str(media.id) if media else f"{post.id}-{index}",
                           kind if kind in ("image", "video", "audio") else "unknown", url or None, doc.get("name"),

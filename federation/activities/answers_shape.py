@@ -143,6 +143,23 @@ def unanswered() -> Q:
 async def question_fields(post: Post) -> dict[str, Any]:
     """For the APIs: is the post a question, and which reply is its standing accepted answer (an id, or None).
     Only for a post its reader may see: the accepted answer is in the same thread and audience."""
-    answer = await accepted_answer(post) if post.is_question and is_top_level(post) else None
-    return {"is_question": post.is_question and is_top_level(post),
-            "accepted_answer_id": str(answer.id) if answer is not None else None}
+    return question_fields_of(post, await standing_answers([post]))
+
+
+async def standing_answers(posts: list[Post]) -> dict[int, int]:
+    """question id -> the id of its accepted answer while that stands (not deleted, not removed), for the
+    top-level questions among `posts`: one query for a whole page."""
+    named = {post.id: post.accepted_answer_id for post in posts
+             if post.is_question and is_top_level(post) and post.accepted_answer_id is not None}
+    if not named:
+        return {}
+    standing = set(await Post.filter(id__in=set(named.values()), deleted_at=None, removed_at=None)
+                   .values_list("id", flat=True))
+    return {question: answer for question, answer in named.items() if answer in standing}
+
+
+def question_fields_of(post: Post, answers: dict[int, int]) -> dict[str, Any]:
+    """question_fields with the standing answers already loaded (standing_answers)."""
+    top = post.is_question and is_top_level(post)
+    answer = answers.get(post.id) if top else None
+    return {"is_question": top, "accepted_answer_id": str(answer) if answer is not None else None}

@@ -17,7 +17,8 @@ from web.api.auth import require_actor
 from web.api.pagination import link_header, page_params
 from web.api.params import as_bool, int_id, list_param, read_params
 from web.api.serializers import account as serialize_account
-from web.api.serializers import status as serialize_status
+from web.api.serializers import accounts as serialize_accounts
+from web.api.serializers import statuses as serialize_statuses
 
 MAX_REPORTED_STATUSES = 20
 
@@ -34,12 +35,15 @@ async def conversations(request: web.Request) -> web.Response:
     if floor is not None:
         found = [item for item in found if item.last.id > floor]
     found = found[-params.limit:] if params.min_id is not None else found[:params.limit]
+    # The accounts and last statuses of the whole page at once.
+    people = await serialize_accounts(person for item in found for person in item.participants)
+    last = await serialize_statuses([item.last for item in found], actor)
     return web.json_response([{
         "id": str(item.root.id),
         "unread": item.unread,
-        "accounts": [await serialize_account(person) for person in item.participants],
-        "last_status": await serialize_status(item.last, actor),
-    } for item in found], headers=link_header(request, [item.last.id for item in found], params))
+        "accounts": [people[person.id] for person in item.participants],
+        "last_status": status,
+    } for item, status in zip(found, last)], headers=link_header(request, [item.last.id for item in found], params))
 
 
 async def _status_ids(request: web.Request, params: dict) -> list[int]:
@@ -77,7 +81,8 @@ async def search_accounts(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     limit = page_params(request).limit
     found = await search_actors(query, limit=limit) if query else []
-    return web.json_response([await serialize_account(actor) for actor in found])
+    people = await serialize_accounts(found)
+    return web.json_response([people[actor.id] for actor in found])
 
 
 def setup(app: web.Application) -> None:

@@ -7,19 +7,25 @@ from typing import Any
 from federation.home_timeline import HomeEntry
 from federation.render import iso
 from models.actors import Actor
-from web.api.serializers import account, status
+from web.api.serializers import accounts, statuses
 
 
-async def entry_json(entry: HomeEntry, viewer: Actor | None,
-                     accounts: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
-    accounts = {} if accounts is None else accounts
-    original = await status(entry.post, viewer, accounts)
+async def entry_json(entry: HomeEntry, viewer: Actor | None) -> dict[str, Any]:
+    return (await entries_json([entry], viewer))[0]
+
+
+async def entries_json(entries: list[HomeEntry], viewer: Actor | None) -> list[dict[str, Any]]:
+    """The entries in the order given; the originals and the boosters' accounts are loaded for the whole list."""
+    originals = await statuses([entry.post for entry in entries], viewer)
+    booster_ids = {entry.boost.actor_id for entry in entries if entry.boost is not None}
+    boosters = await accounts(await Actor.filter(id__in=booster_ids)) if booster_ids else {}
+    return [_wrapped(entry, original, boosters) for entry, original in zip(entries, originals)]
+
+
+def _wrapped(entry: HomeEntry, original: dict[str, Any], boosters: dict[int, dict[str, Any]]) -> dict[str, Any]:
     boost = entry.boost
     if boost is None:
         return original
-    await boost.fetch_related("actor")
-    if boost.actor_id not in accounts:
-        accounts[boost.actor_id] = await account(boost.actor)
     return {
         **original,
         "id": str(entry.id),
@@ -27,7 +33,7 @@ async def entry_json(entry: HomeEntry, viewer: Actor | None,
         "url": boost.activity_uri,
         "created_at": iso(boost.created_at),
         "edited_at": None,
-        "account": accounts[boost.actor_id],
+        "account": boosters[boost.actor_id],
         "content": "",
         "text": None,
         "visibility": "public",
@@ -47,8 +53,3 @@ async def entry_json(entry: HomeEntry, viewer: Actor | None,
         "card": None,
         "reblog": original,
     }
-
-
-async def entries_json(entries: list[HomeEntry], viewer: Actor | None) -> list[dict[str, Any]]:
-    accounts: dict[int, dict[str, Any]] = {}
-    return [await entry_json(entry, viewer, accounts) for entry in entries]

@@ -23,7 +23,8 @@ from models.posts import Post
 from web import app_keys as keys
 from web.api.auth import require_actor
 from web.api.serializers import account as serialize_account
-from web.api.serializers import status as serialize_status
+from web.api.serializers import accounts as serialize_accounts
+from web.api.serializers import statuses as serialize_statuses
 
 DEFAULT_LIMIT = 40
 MAX_LIMIT = 80
@@ -70,23 +71,39 @@ async def _report_json(report_id: Any) -> dict[str, Any] | None:
 
 
 async def notification_json(note: Notification, viewer: Actor) -> dict[str, Any]:
-    """Mastodon's Notification; `account` is who caused it (for Moot's kinds without one: the group, or you)."""
-    who = await Actor.filter(id=note.from_actor_id).first() if note.from_actor_id else None
-    group = await Actor.filter(id=note.group_id).first() if note.group_id else None
-    post = await Post.filter(id=note.post_id).first() if note.post_id else None
+    return (await notifications_json([note], viewer))[0]
+
+
+async def notifications_json(notes: list[Notification], viewer: Actor) -> list[dict[str, Any]]:
+    """Mastodon's Notifications; `account` is who caused it (for Moot's kinds without one: the group, or you).
+    The actors, statuses and accounts are loaded for the whole list at once."""
+    actor_ids = {i for note in notes for i in (note.from_actor_id, note.group_id) if i}
+    actors = {actor.id: actor for actor in await Actor.filter(id__in=actor_ids)} if actor_ids else {}
+    post_ids = {note.post_id for note in notes if note.post_id}
+    posts = {post.id: post for post in await Post.filter(id__in=post_ids)} if post_ids else {}
+    listed = [posts[note.post_id] for note in notes if note.post_id in posts]
+    statuses = {post.id: body for post, body in zip(listed, await serialize_statuses(listed, viewer))}
+    people = await serialize_accounts([*actors.values(), viewer])
+    return [await _notification_json(note, viewer, actors, statuses, people) for note in notes]
+
+
+async def _notification_json(note: Notification, viewer: Actor, actors: dict[int, Actor],
+                             statuses: dict[int, dict[str, Any]], people: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    who = actors.get(note.from_actor_id) if note.from_actor_id else None
+    group = actors.get(note.group_id) if note.group_id else None
     body: dict[str, Any] = {
         "id": str(note.id),
         "type": k.api_type(note.kind),
         "created_at": iso(note.created_at),
         "group_key": f"ungrouped-{note.id}",
-        "account": await serialize_account(who or group or viewer),
-        "status": await serialize_status(post, viewer) if post is not None else None,
+        "account": people[(who or group or viewer).id],
+        "status": statuses.get(note.post_id) if note.post_id else None,
     }
     if note.kind == k.REPORT:
         body["report"] = await _report_json((note.extra or {}).get("report_id"))
     if body["type"].startswith("moot."):
         body["moot"] = {"kind": note.kind, "reason": (note.extra or {}).get("reason") or None,
-                        "group": await serialize_account(group) if group is not None else None}
+                        "group": people[group.id] if group is not None else None}
     return body
 
 
@@ -113,7 +130,7 @@ async def list_notifications(request: web.Request) -> web.Response:
     else:
         rows = await query.order_by("-id").limit(limit)
     rows = await core.only_visible(rows)
-    response = web.json_response([await notification_json(note, actor) for note in rows])
+    response = web.json_response(await notifications_json(rows, actor))
     if rows:
         response.headers["Link"] = _link(request, rows)
     return response

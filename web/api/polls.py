@@ -62,6 +62,14 @@ async def status_poll(post: Post, viewer: Actor | None = None) -> dict[str, Any]
     return await poll_json(post, poll, viewer) if poll is not None else None
 
 
+async def status_polls(posts: list[Post], viewer: Actor | None = None) -> dict[int, dict[str, Any]]:
+    """The `poll` of each Question among `posts`, by post id: the polls in one query (none without a Question);
+    each poll's counts are still read per poll (a page seldom holds more than one)."""
+    questions = {post.id: post for post in posts if post.type == "Question"}
+    polls = await Poll.filter(post_id__in=list(questions)) if questions else []
+    return {poll.post_id: await poll_json(questions[poll.post_id], poll, viewer) for poll in polls}
+
+
 # --- reading poll[...] of a new status ---------------------------------------------------------------------------
 
 

@@ -1,27 +1,53 @@
 """Mastodon client API shapes for accounts and statuses."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from federation.activities.answers_shape import question_fields
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
+
+from federation.activities.answers_shape import question_fields_of
 from federation.content import html_to_text
 from federation.people.posting_defaults import posting_defaults
 from federation.render import iso
 from models.actors import Actor
-from models.client_state import Bookmark
 from models.follows import ACCEPTED, PENDING, Follow
-from models.posts import ANNOUNCE, LIKE, Interaction, Post
-from web.api.polls import status_poll
-from web.media import status_media_json
+from models.posts import ANNOUNCE, LIKE, Post
+from web.api.status_page import PageData, load_page
+from web.media import status_media_items
 
 
 async def account(actor: Actor) -> dict[str, Any]:
-    followers = await Follow.filter(target=actor, state=ACCEPTED).count()
-    following = await Follow.filter(follower=actor, state=ACCEPTED).count()
-    statuses = await Post.filter(author=actor, deleted_at=None).count()
-    avatar = actor.icon_url or await _missing(actor, "avatar-missing.png")
-    header = actor.image_url or await _missing(actor, "header-missing.png")
+    return (await accounts([actor]))[actor.id]
+
+
+async def accounts(actors: Iterable[Actor]) -> dict[int, dict[str, Any]]:
+    """Mastodon Accounts by actor id, their counts read for all of them at once (three grouped queries)."""
+    unique = {actor.id: actor for actor in actors}
+    if not unique:
+        return {}
+    ids = list(unique)
+    followers = await _counts(Follow.filter(target_id__in=ids, state=ACCEPTED), "target_id")
+    following = await _counts(Follow.filter(follower_id__in=ids, state=ACCEPTED), "follower_id")
+    statuses_count = await _counts(Post.filter(author_id__in=ids, deleted_at=None), "author_id")
+    # A remote account without pictures shows this server's stand-ins: its origin is read once.
+    site = await _local_origin() if any(not actor.is_local and not (actor.icon_url and actor.image_url)
+                                        for actor in unique.values()) else ""
+    return {actor_id: _account_json(actor, followers.get(actor_id, 0), following.get(actor_id, 0),
+                                    statuses_count.get(actor_id, 0), actor.uri if actor.is_local else site)
+            for actor_id, actor in unique.items()}
+
+
+async def _counts(query: QuerySet, key: str) -> dict[int, int]:
+    """Rows of `query` counted per value of `key` (one GROUP BY)."""
+    rows = await query.annotate(n=Count("id")).group_by(key).values(key, "n")
+    return {row[key]: row["n"] for row in rows}
+
+
+def _account_json(actor: Actor, followers: int, following: int, statuses_count: int, origin: str) -> dict[str, Any]:
+    avatar = actor.icon_url or _missing(origin, "avatar-missing.png")
+    header = actor.image_url or _missing(origin, "header-missing.png")
     return {
         "id": str(actor.id),
         "username": actor.username,
@@ -42,18 +68,21 @@ async def account(actor: Actor) -> dict[str, Any]:
         "header_static": header,
         "followers_count": followers,
         "following_count": following,
-        "statuses_count": statuses,
+        "statuses_count": statuses_count,
         "fields": [{"name": f["name"], "value": f["value"], "verified_at": None} for f in actor.profile_fields or []],
         "emojis": [],
         "moot": {"type": actor.type, "category": actor.category},
     }
 
 
-async def _missing(actor: Actor, file_name: str) -> str:
-    """This server's stand-in picture (web/static), as an absolute URL on this server's origin."""
-    uri = actor.uri if actor.is_local else await Actor.filter(is_local=True).order_by("id").first() \
-        .values_list("uri", flat=True)
-    parts = urlsplit(str(uri or ""))
+async def _local_origin() -> str:
+    """The URI of this server's first local actor: its origin is this server's."""
+    return str(await Actor.filter(is_local=True).order_by("id").first().values_list("uri", flat=True) or "")
+
+
+def _missing(uri: str, file_name: str) -> str:
+    """This server's stand-in picture (web/static), as an absolute URL on this server's origin (that of `uri`)."""
+    parts = urlsplit(uri)
     return f"{parts.scheme}://{parts.netloc}/static/{file_name}" if parts.netloc else f"/static/{file_name}"
 
 
@@ -71,26 +100,31 @@ async def credential_account(actor: Actor) -> dict[str, Any]:
     return body
 
 
-async def status(post: Post, viewer: Actor | None = None,
-                 accounts: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A Mastodon Status; `viewer` (the token's actor) fills what depends on who asks (a poll's `voted`).
-    `accounts` caches account JSON by actor id across the statuses of one list."""
-    await post.fetch_related("author")
-    accounts = {} if accounts is None else accounts
-    if post.author_id not in accounts:
-        accounts[post.author_id] = await account(post.author)
-    counts = {
-        kind: await Interaction.filter(post=post, kind=kind).count() for kind in (LIKE, ANNOUNCE)
-    }
-    replies = await Post.filter(in_reply_to=post, deleted_at=None).count()
-    parent = await Post.filter(id=post.in_reply_to_id).first() if post.in_reply_to_id else None
+async def status(post: Post, viewer: Actor | None = None) -> dict[str, Any]:
+    """A Mastodon Status; `viewer` (the token's actor) fills what depends on who asks (a poll's `voted`)."""
+    return (await statuses([post], viewer))[0]
+
+
+async def statuses(posts: list[Post], viewer: Actor | None = None) -> list[dict[str, Any]]:
+    """Statuses in the order given, with what they show loaded for the whole list at once (web/api/status_page.py):
+    the statement count of a page does not grow with its length. The posts were chosen through
+    federation/audience.py by the caller; nothing here reads another post's content."""
+    if not posts:
+        return []
+    page = await load_page(posts, viewer)
+    authors = await accounts(await Actor.filter(id__in={post.author_id for post in posts}))
+    return [_status_json(post, page, authors[post.author_id], viewer) for post in posts]
+
+
+def _status_json(post: Post, page: PageData, author: dict[str, Any], viewer: Actor | None) -> dict[str, Any]:
+    parent_author = page.parent_authors.get(post.in_reply_to_id) if post.in_reply_to_id else None
     return {
         "id": str(post.id),
         "uri": post.uri,
         "url": post.url or post.uri,
         "created_at": iso(post.published),
         "edited_at": iso(post.edited_at),
-        "account": accounts[post.author_id],
+        "account": author,
         "content": post.content,
         "text": post.source if post.source is not None else html_to_text(post.content),
         "visibility": post.visibility,
@@ -98,10 +132,10 @@ async def status(post: Post, viewer: Actor | None = None,
         "spoiler_text": post.summary or "",
         "language": post.language,
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
-        "in_reply_to_account_id": str(parent.author_id) if parent else None,
-        "replies_count": replies,
-        "reblogs_count": counts[ANNOUNCE],
-        "favourites_count": counts[LIKE],
+        "in_reply_to_account_id": str(parent_author) if parent_author is not None else None,
+        "replies_count": page.replies.get(post.id, 0),
+        "reblogs_count": page.counts.get((post.id, ANNOUNCE), 0),
+        "favourites_count": page.counts.get((post.id, LIKE), 0),
         "pinned": post.pinned_at is not None,
         "mentions": [
             {"url": tag["href"], "acct": tag["name"].lstrip("@"), "username": tag["name"].lstrip("@").split("@")[0]}
@@ -110,32 +144,25 @@ async def status(post: Post, viewer: Actor | None = None,
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href")} for tag in post.tags or [] if tag.get("type") == "Hashtag"
         ],
-        "media_attachments": await status_media_json(post),
+        "media_attachments": status_media_items(post, page.media),
         "emojis": [],
         # Moot's additions (Mastodon clients ignore them): Q&A (federation/activities/answers_shape.py).
-        "moot": await question_fields(post),
+        "moot": question_fields_of(post, page.answers),
         "reblog": None,
-        "poll": await status_poll(post, viewer),
+        "poll": page.polls.get(post.id),
         "card": None,
-        **(await _viewer_flags(post, viewer)),
+        **_viewer_flags(post, page, viewer),
     }
 
 
-async def _viewer_flags(post: Post, viewer: Actor | None) -> dict[str, Any]:
+def _viewer_flags(post: Post, page: PageData, viewer: Actor | None) -> dict[str, Any]:
     """What only the asking account knows: whether it liked, boosted or bookmarked the status."""
     if viewer is None:
         return {}
-    kinds = set(await Interaction.filter(post=post, actor=viewer, kind__in=(LIKE, ANNOUNCE))
-                .values_list("kind", flat=True))
+    kinds = page.viewer_kinds.get(post.id, set())
     return {
         "favourited": LIKE in kinds,
         "reblogged": ANNOUNCE in kinds,
-        "bookmarked": await Bookmark.filter(post=post, actor=viewer).exists(),
+        "bookmarked": post.id in page.bookmarked,
         "muted": False,
     }
-
-
-async def statuses(posts: list[Post], viewer: Actor | None = None) -> list[dict[str, Any]]:
-    """Statuses in the order given; each author's account is built once for the whole list."""
-    accounts: dict[int, dict[str, Any]] = {}
-    return [await status(post, viewer, accounts) for post in posts]

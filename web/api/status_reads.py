@@ -38,10 +38,9 @@ async def context(request: web.Request) -> web.Response:
         ancestors.append(parent)
         current = parent
     descendants = flatten(await reply_tree(post, seen_by))
-    return web.json_response({
-        "ancestors": await serialize_statuses(list(reversed(ancestors)), viewer),
-        "descendants": await serialize_statuses(descendants, viewer),
-    })
+    ancestors.reverse()
+    both = await serialize_statuses(ancestors + descendants, viewer)  # one batch for the two lists
+    return web.json_response({"ancestors": both[:len(ancestors)], "descendants": both[len(ancestors):]})
 
 
 async def favourited_by(request: web.Request) -> web.Response:
