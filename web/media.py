@@ -31,8 +31,8 @@ from web.templating import gettext
 __all__ = [
     "ATTACHMENT", "AVATAR", "FAVICON", "HEADER", "LOGO", "MAX_ATTACHMENTS", "MediaError", "attachment_doc",
     "attachments_from_form", "attachments_for_ids", "error_text", "link_to_post", "local_media_of", "media_dir",
-    "media_json", "media_url",
-    "media_store", "profile_media_from_form", "public_media_url", "status_media_items", "status_media_json", "store_image",
+    "media_json", "media_url", "media_store", "profile_media_from_form", "public_media_url", "status_media_items",
+    "status_media_json", "store_image",
 ]
 
 MAX_ATTACHMENTS = 4
