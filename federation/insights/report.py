@@ -253,7 +253,7 @@ def _languages(posts: list[PostRow]) -> list[LanguageRow]:
 
 async def _heatmap(page_id: int, first: date, live_hours: Counter[int], zone: tzinfo) -> list[list[int]]:
     grid = [[0] * 24 for _ in range(7)]
-    # Plain SQL: 90 days are 2,000 rows of two numbers, which the ORM's per-field conversion made 3x slower.
+    # Plain SQL: 90 days are 2,000 rows of two numbers, which the ORM's per-field conversion made twice as slow.
     db = PageHour._meta.db
     p = Params(db)
     rows = await db.execute_query_dict(
