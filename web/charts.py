@@ -73,15 +73,33 @@ def format_number(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def _value(series: Series, index: int) -> float:
-    return series.values[index] if index < len(series.values) else 0
+def _padded(chart: Chart) -> list[list[float]]:
+    """Each series' values, one per label (missing ones 0), so the loops below need no bounds checks."""
+    count = len(chart.labels)
+    return [list(s.values[:count]) + [0] * (count - len(s.values)) for s in chart.series]
+
+
+def _formatted(chart: Chart) -> list[list[str]]:
+    """format_number of every value, each distinct value formatted once (a 90-day chart repeats most)."""
+    seen: dict[float, str] = {}
+    result = []
+    for values in _padded(chart):
+        row = []
+        for value in values:
+            text = seen.get(value)
+            if text is None:
+                text = seen[value] = format_number(value)
+            row.append(text)
+        result.append(row)
+    return result
 
 
 def table_rows(chart: Chart) -> list[list[str]]:
     """The rows beneath the headers: one per label (line, bar), or one per series (heat map)."""
+    cells = _formatted(chart)
     if chart.kind == "heatmap":
-        return [[s.name] + [format_number(_value(s, i)) for i in range(len(chart.labels))] for s in chart.series]
-    return [[label] + [format_number(_value(s, i)) for s in chart.series] for i, label in enumerate(chart.labels)]
+        return [[s.name] + row for s, row in zip(chart.series, cells)]
+    return [[label] + [row[i] for row in cells] for i, label in enumerate(chart.labels)]
 
 
 def _csv_cell(text: str) -> str:
@@ -168,14 +186,19 @@ def _line(chart: Chart, parts: list[str]) -> None:
         return PAD_TOP + inner_h * (1 - (v - low) / (high - low))
 
     _axis(parts, low, high, y_of)
-    for n, series in enumerate(chart.series):
-        points = " ".join(f"{x_of(i):.1f},{y_of(_value(series, i)):.1f}" for i in range(len(chart.labels)))
+    xs = [f"{x_of(i):.1f}" for i in range(len(chart.labels))]
+    tooltips = len(chart.labels) <= TOOLTIP_LIMIT
+    labels = [escape(label) for label in chart.labels] if tooltips else []
+    texts = _formatted(chart) if tooltips else []
+    for n, (series, values) in enumerate(zip(chart.series, _padded(chart))):
+        ys = [f"{y_of(v):.1f}" for v in values]
+        points = " ".join(f"{x},{y}" for x, y in zip(xs, ys))
         parts.append(f'<g class="{series_class(n, series)}"><title>{escape(series.name)}</title>'
                      f'<polyline class="chart-line" points="{points}"/>')
-        if len(chart.labels) <= TOOLTIP_LIMIT:
-            for i, label in enumerate(chart.labels):
-                parts.append(f'<circle class="chart-dot" cx="{x_of(i):.1f}" cy="{y_of(_value(series, i)):.1f}" r="2.5">'
-                             f'<title>{escape(label)}: {escape(format_number(_value(series, i)))}</title></circle>')
+        if tooltips:
+            for x, y, label, text in zip(xs, ys, labels, texts[n]):
+                parts.append(f'<circle class="chart-dot" cx="{x}" cy="{y}" r="2.5">'
+                             f'<title>{label}: {text}</title></circle>')
         parts.append("</g>")
     _x_labels(parts, chart.labels, x_of)
 
@@ -201,17 +224,19 @@ def _bar(chart: Chart, parts: list[str]) -> None:
     _axis(parts, low, high, y_of)
     zero = y_of(0)
     tooltips = len(chart.labels) <= TOOLTIP_LIMIT  # beyond that the table beneath is the way to read values
-    for n, series in enumerate(chart.series):
-        parts.append(f'<g class="{series_class(n, series)}"><title>{escape(series.name)}</title>')
-        for i, label in enumerate(chart.labels):
-            value = _value(series, i)
+    labels = [escape(label) for label in chart.labels] if tooltips else []
+    texts = _formatted(chart) if tooltips else []
+    width = f"{bar_w:.1f}"
+    for n, (series, values) in enumerate(zip(chart.series, _padded(chart))):
+        name = escape(series.name)
+        parts.append(f'<g class="{series_class(n, series)}"><title>{name}</title>')
+        for i, value in enumerate(values):
             if not value:
                 continue
             x = PAD_LEFT + slot * i + slot * 0.1 + bar_w * n
             top, bottom = sorted((y_of(value), zero))
-            tip = (f'<title>{escape(label)}, {escape(series.name)}: {escape(format_number(value))}</title>'
-                   if tooltips else "")
-            parts.append(f'<rect class="chart-bar" x="{x:.1f}" y="{top:.1f}" width="{bar_w:.1f}" '
+            tip = f'<title>{labels[i]}, {name}: {texts[n][i]}</title>' if tooltips else ""
+            parts.append(f'<rect class="chart-bar" x="{x:.1f}" y="{top:.1f}" width="{width}" '
                          f'height="{max(0.0, bottom - top):.1f}">{tip}</rect>')
         parts.append("</g>")
     parts.append(f'<line class="chart-axis" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{zero:.1f}" y2="{zero:.1f}"/>')
@@ -227,16 +252,18 @@ def _heatmap(chart: Chart, parts: list[str]) -> None:
     cell_w = inner_w / cols
     cell_h = inner_h / rows
     peak = max([v for s in chart.series for v in s.values] or [0]) or 1
-    for r, series in enumerate(chart.series):
+    labels = [escape(label) for label in chart.labels]
+    xs = [f"{left + cell_w * c:.1f}" for c in range(len(chart.labels))]
+    size = f'width="{cell_w:.1f}" height="{cell_h:.1f}"'
+    for r, (series, values, texts) in enumerate(zip(chart.series, _padded(chart), _formatted(chart))):
         y = PAD_TOP + cell_h * r
+        name = escape(series.name)
         parts.append(f'<text class="chart-tick" x="{left - 6}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end">'
                      f'{escape(series.name[:3])}</text>')
-        for c, label in enumerate(chart.labels):
-            value = _value(series, c)
+        for x, label, value, text in zip(xs, labels, values, texts):
             opacity = 0.06 + 0.94 * (value / peak) if value > 0 else 0.0
-            parts.append(f'<rect class="chart-cell" x="{left + cell_w * c:.1f}" y="{y:.1f}" width="{cell_w:.1f}" '
-                         f'height="{cell_h:.1f}" fill-opacity="{opacity:.2f}"><title>{escape(series.name)} '
-                         f'{escape(label)}: {escape(format_number(value))}</title></rect>')
+            parts.append(f'<rect class="chart-cell" x="{x}" y="{y:.1f}" {size} '
+                         f'fill-opacity="{opacity:.2f}"><title>{name} {label}: {text}</title></rect>')
     every = _label_every(cols, 8)
     for c, label in enumerate(chart.labels):
         if c % every == 0:
@@ -270,8 +297,10 @@ def render_svg(chart: Chart) -> Markup:
 def render_table(chart: Chart) -> Markup:
     """The accessible table of the chart's numbers (the same rows as the CSV): the first cell of a row is its header."""
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in chart.headers())
+    # The cells are format_number's digits, sign and point: nothing to escape. The row headers are escaped.
     body = "".join(
-        f'<tr><th scope="row">{escape(row[0])}</th>' + "".join(f"<td>{escape(cell)}</td>" for cell in row[1:]) + "</tr>"
+        f'<tr><th scope="row">{escape(row[0])}</th><td>' + "</td><td>".join(row[1:]) + "</td></tr>"
+        if len(row) > 1 else f'<tr><th scope="row">{escape(row[0])}</th></tr>'
         for row in table_rows(chart)
     )
     return Markup(f'<table><caption class="visually-hidden">{escape(chart.title)}</caption>'

@@ -8,6 +8,7 @@ from datetime import datetime
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from federation.raw_sql import Params
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from models.group_insights import GroupServerCount
@@ -43,11 +44,16 @@ async def snapshot_servers(group_id: int, now: datetime) -> None:
 async def _servers_kept(group_id: int, members: int) -> dict[str, int] | None:
     """The snapshot plus the joins and leaves recorded since it was taken; None when there is none, or when
     the sum is not the members now (a membership that ended without an event): then it is counted live."""
-    rows = await GroupServerCount.filter(group_id=group_id).values_list("domain", "members", "taken_at")
-    if not rows:
+    # The snapshot's time is read once, not with each of its (thousands of) rows: converting a stored time
+    # costs ~10 µs, which made this read four times slower (insights bench: ~25 ms of a 90-day page view).
+    taken = await GroupServerCount.filter(group_id=group_id).limit(1).values_list("taken_at", flat=True)
+    if not taken:
         return None
-    counts = {domain: n for domain, n, _ in rows}
-    events = await FollowEvent.filter(target_id=group_id, created_at__gte=rows[0][2]).values_list("kind", "follower_uri")
+    db = GroupServerCount._meta.db
+    p = Params(db)
+    counts = {row["domain"]: int(row["members"]) for row in await db.execute_query_dict(
+        f"SELECT domain, members FROM group_server_count WHERE group_id = {p.add(group_id)}", p.values)}
+    events = await FollowEvent.filter(target_id=group_id, created_at__gte=taken[0]).values_list("kind", "follower_uri")
     if events:
         domains = dict(await Actor.filter(uri__in=sorted({uri for _, uri in events})).values_list("uri", "domain"))
         for kind, uri in events:

@@ -16,6 +16,7 @@ from federation.insights.audience import LOCAL, snapshot_audience
 from federation.insights.rollups import (
     DAY, DayFigures, day_start, ensure_post_stats, ensure_rollups, epoch_hour, live_today,
 )
+from federation.raw_sql import Params
 from models.actors import Actor
 from models.insights import PageAudience, PageDay, PageHour, PostStats
 from models.posts import ANNOUNCE, LIKE, REPLY, Post
@@ -252,8 +253,13 @@ def _languages(posts: list[PostRow]) -> list[LanguageRow]:
 
 async def _heatmap(page_id: int, first: date, live_hours: Counter[int], zone: tzinfo) -> list[list[int]]:
     grid = [[0] * 24 for _ in range(7)]
-    hours = await PageHour.filter(page_id=page_id, hour__gte=epoch_hour(day_start(first))).values_list("hour", "interactions")
-    for hour, n in list(hours) + list(live_hours.items()):
+    # Plain SQL: 90 days are 2,000 rows of two numbers, which the ORM's per-field conversion made twice as slow.
+    db = PageHour._meta.db
+    p = Params(db)
+    rows = await db.execute_query_dict(
+        f"SELECT hour, interactions FROM insight_page_hour WHERE page_id = {p.add(page_id)} "
+        f"AND hour >= {p.add(epoch_hour(day_start(first)))}", p.values)
+    for hour, n in [(row["hour"], row["interactions"]) for row in rows] + list(live_hours.items()):
         local = datetime.fromtimestamp(hour * 3600, zone)
         grid[local.weekday()][local.hour] += n
     return grid

@@ -120,3 +120,42 @@ def test_empty_chart_renders() -> None:
     chart = Chart("none", "Nothing", "No data yet.", [], [])
     ET.fromstring(str(render_svg(chart)))
     assert "Nothing" in render(chart)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _titles(svg: str, tag: str) -> list[str]:
+    """The tooltip text of every <tag> of the parsed SVG (escaping undone by the XML parser)."""
+    return [element.find(f"{SVG}title").text or "" for element in ET.fromstring(svg).iter(f"{SVG}{tag}")]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ["line", "bar", "heatmap"])
+def test_svg_carries_every_point_and_escapes_hostile_names(kind: str) -> None:
+    """Every value reaches the SVG (a dot, bar or cell with its tooltip), hostile names and labels as text; a
+    series shorter than the labels counts as 0 for the missing ones, as the table says."""
+    labels = [HOSTILE, "2026-11-02", "a & b", FORMULA]
+    series = [Series(HOSTILE, [1, 2.5, 0, 7]), Series("Q <b>", [3, 1])]
+    chart = Chart("p", HOSTILE, HOSTILE, labels, series, kind=kind)
+    svg = str(render_svg(chart))
+    assert "<script>" not in svg and "<b>" not in svg
+    padded = [[1, 2.5, 0, 7], [3, 1, 0, 0]]
+    shown = {0: "0", 1: "1", 2.5: "2.5", 3: "3", 7: "7"}
+    if kind == "line":
+        assert _titles(svg, "circle") == [f"{label}: {shown[v]}" for values in padded for label, v in zip(labels, values)]
+        lines = list(ET.fromstring(svg).iter(f"{SVG}polyline"))
+        assert [len(line.get("points", "").split()) for line in lines] == [4, 4]
+        assert _titles(svg, "g") == [HOSTILE, "Q <b>"]
+    elif kind == "bar":
+        expected = [f"{label}, {s.name}: {shown[v]}" for s, values in zip(series, padded)
+                    for label, v in zip(labels, values) if v]
+        assert _titles(svg, "rect") == expected
+    else:
+        assert _titles(svg, "rect") == [f"{s.name} {label}: {shown[v]}" for s, values in zip(series, padded)
+                                        for label, v in zip(labels, values)]
+    reader = TableReader()
+    reader.feed(render(chart))
+    assert reader.scripts == 0
+    cells = [cell for row in reader.rows for cell in row]
+    assert HOSTILE in cells and "Q <b>" in cells  # shown as text in the table
+    assert "2.5" in cells and "7" in cells
