@@ -5,7 +5,8 @@ the senders' actor rows and which of the activities a moderator approved (read o
 any item applied alone), and for each group its profile, moderators, and the bans, mutes and memberships of
 the batch's senders (six queries per group and batch instead of five per post). The Announces the relay makes
 are written together before the commit (one bulk insert each for the activities and their fan-outs, and no
-fan-out for a group with no remote followers), and so are the posts' boost ids (one UPDATE).
+fan-out for a group with no remote followers), and so are the posts' boost ids (one UPDATE). Which of the
+batch's posts are stored already is read once too (one SELECT), so a new post is inserted without a lookup.
 
 Invalidation: the cache lives for one batch transaction only (at most BATCH_SECONDS) and is dropped at its
 commit. A batch holds only Creates of posts, which change none of what is cached (a ban, a mute, a role, a
@@ -29,6 +30,7 @@ from federation.vocab import POST_TYPES
 from models.actors import Actor
 from models.follows import ACCEPTED
 from models.groups import APPROVED, GroupBan, GroupMute, GroupProfile, HeldActivity
+from models.posts import Post
 from models.queues import FanOut, InboxItem, OutboundActivity
 
 _ACTIVITY_TYPES = frozenset({"Create"})
@@ -55,6 +57,8 @@ class Batch:
     approved: set[str]  # activity ids a moderator approved
     groups: dict[tuple[str, ...], Actor | None] = field(default_factory=dict)  # local addressees -> the group
     senders: list[int] = field(default_factory=list)  # the actor ids of the batch being applied
+    object_ids: frozenset[str] = frozenset()  # the ids of the posts the batch's Creates embed
+    _maybe_stored: set[str] | None = None  # of those, the stored ones and the ones this batch inserted
     _facts: dict[int, GroupFacts] = field(default_factory=dict)
     _outbound: list[tuple[Actor, dict[str, Any], bool]] = field(default_factory=list)
     _announce_uris: list[tuple[str, int, str]] = field(default_factory=list)  # (post uri, group id, boost id)
@@ -80,6 +84,20 @@ class Batch:
         if facts is None:
             facts = self._facts[group.id] = await _load_facts(group, self.senders)
         return facts
+
+    async def may_be_stored(self, uri: str) -> bool:
+        """False when no post `uri` is stored: neither before the batch (one SELECT for all its posts, on first
+        use) nor by an earlier item of it. True may be stale (an item that inserted it was rolled back), so a
+        caller then looks it up; an insert of a post False said was new can still collide with another
+        worker's, and the item is then applied again alone (federation/inbox/dispatch.py)."""
+        if self._maybe_stored is None:
+            self._maybe_stored = await _stored_posts(self.object_ids)
+        return uri in self._maybe_stored or uri not in self.object_ids
+
+    def inserted_post(self, uri: str) -> None:
+        """A post this batch inserted: a second Create of it in the batch takes the lookup path."""
+        if self._maybe_stored is not None:
+            self._maybe_stored.add(uri)
 
     def defer_publish(self, actor: Actor, activity: dict[str, Any], *, public: bool) -> None:
         """outbox.publish(actor, activity, to_followers=True, public=public), written at flush()."""
@@ -148,7 +166,10 @@ def activate(batch: Batch, items: Iterable[InboxItem]) -> Token:
     batch.discard()
     batch.groups.clear()
     batch._facts.clear()
+    items = list(items)
     batch.senders = sorted({batch.actors[item.actor_uri].id for item in items if item.actor_uri in batch.actors})
+    batch.object_ids = frozenset(filter(None, (_object_id(item) for item in items)))
+    batch._maybe_stored = None
     return _current.set(batch)
 
 
@@ -169,6 +190,23 @@ async def prepare(items: Iterable[InboxItem]) -> Batch:
     approved = set(await HeldActivity.filter(activity_uri__in=ids, state=APPROVED)
                    .values_list("activity_uri", flat=True)) if ids else set()
     return Batch(actors=actors, approved=approved)
+
+
+def _object_id(item: InboxItem) -> str | None:
+    obj = item.activity.get("object") if isinstance(item.activity, dict) else None
+    uri = obj.get("id") if isinstance(obj, dict) else None
+    return uri if isinstance(uri, str) else None
+
+
+async def _stored_posts(uris: Iterable[str]) -> set[str]:
+    uris = sorted(uris)
+    db = Post._meta.db
+    stored: set[str] = set()
+    for start in range(0, len(uris), 500):  # under either engine's parameter limit
+        p = Params(db)
+        sql = f"SELECT uri FROM post WHERE uri IN ({p.add_all(uris[start:start + 500])})"
+        stored.update(row["uri"] for row in await db.execute_query_dict(sql, p.values))
+    return stored
 
 
 async def _load_facts(group: Actor, actor_ids: list[int]) -> GroupFacts:

@@ -9,7 +9,7 @@ from federation.activities.answers_shape import question_created
 from federation.activities.polls_remote import store_remote_poll
 from federation.activities.events_remote import store_remote_event
 from federation.addressees import record_addressees
-from federation import notifications
+from federation import hot_cache, notifications
 from federation.content import html_to_text, sanitize_html
 from federation.policy.screening import Adjustments
 from federation.protocol.objects import ObjectDoc
@@ -100,20 +100,32 @@ async def store_remote_post(
     fields["audience_group"] = group
     if group is not None and group.manually_approves:
         fields["visibility"] = "private"  # admitted into a private group: private, whatever its addressing said
-    post, created = await Post.get_or_create(defaults=fields, uri=doc.id)
+    post, created = await _get_or_create(doc.id, fields)
     if not created and post.group_id is None and group is not None:
         post.group = post.audience_group = group
         post.visibility = fields["visibility"]
         await post.save(update_fields=["group_id", "audience_group_id", "visibility"])
-        await notifications.post_stored(post)  # admitted by a group: its replies and mentions now count
+        await notifications.post_stored(post, author)  # admitted by a group: its replies and mentions now count
     if created:
         await record_addressees(post)
         await question_created(post, doc)  # Q&A: answerCount/acceptedAnswer (federation/activities)
         await store_remote_poll(post, doc)  # polls: a Question's options and counts (federation/activities)
         await store_remote_event(post, doc.raw)  # events: time, place, registration (federation/activities)
-        await notifications.post_stored(post)  # replies and mentions (federation/notifications)
+        await notifications.post_stored(post, author)  # replies and mentions (federation/notifications)
     if created and parent is not None and parent.is_local:
         await Interaction.get_or_create(
             defaults={"kind": REPLY, "actor": author, "post": parent}, activity_uri=activity_id
         )
     return post
+
+
+async def _get_or_create(uri: str, fields: dict) -> tuple[Post, bool]:
+    """The stored post, or a new one. In an inbox batch a post the batch knows is new is inserted without
+    a lookup or a savepoint of its own: should another worker have inserted it meanwhile, the unique
+    violation undoes this item's savepoint and the worker applies the item again alone."""
+    batch = hot_cache.current()
+    if batch is not None and not await batch.may_be_stored(uri):
+        post = await Post.create(uri=uri, **fields)
+        batch.inserted_post(uri)
+        return post, True
+    return await Post.get_or_create(defaults=fields, uri=uri)

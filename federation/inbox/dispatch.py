@@ -5,6 +5,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Awaitable, Callable
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from federation import hot_cache
@@ -116,10 +117,13 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
     malformed activity, a database fault) undoes only its own work, and its error is recorded as when it is
     applied alone (refused, or retried later), while the others commit. Rolling back the others and applying
     them again is avoided on purpose: what they did in memory (a poll's scheduled results, say) would
-    not be undone. If the commit itself fails, the items are applied one by one.
+    not be undone. An item that met a unique violation (a post another worker inserted meanwhile: the batch
+    inserts posts it read as new without a lookup) is applied again alone, at once, after the commit.
+    If the commit itself fails, the items are applied one by one.
     """
     done: list[tuple[InboxItem, str, str | None, float]] = []
     failed: list[tuple[InboxItem, Exception, float]] = []
+    again: list[InboxItem] = []
     budget = time.perf_counter() + (BATCH_SECONDS_SQLITE if _is_sqlite() else BATCH_SECONDS)
     token = hot_cache.activate(batch, items)
     try:
@@ -129,6 +133,9 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
                 try:
                     async with in_transaction():  # a savepoint
                         outcome, reason = await _apply(ctx, item)
+                except IntegrityError:
+                    batch.discard(since=mark)
+                    again.append(item)
                 except Exception as exc:
                     batch.discard(since=mark)
                     failed.append((item, exc, started))
@@ -143,7 +150,7 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
         log.exception("inbox batch of %d failed; applying its items one by one", len(items))
         hot_cache.deactivate(token)
         token = None
-        attempted = items[: max(1, len(done) + len(failed))]
+        attempted = items[: max(1, len(done) + len(failed) + len(again))]
         for item in attempted:
             await _one(ctx, item)
         return len(attempted)
@@ -154,8 +161,10 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
         record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
     for (item, _, started), outcome in zip(failed, outcomes):
         record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
+    for item in again:
+        await _one(ctx, item)
     ctx.wake()
-    return len(done) + len(failed)
+    return len(done) + len(failed) + len(again)
 
 
 async def _apply(ctx: "FederationContext", item: InboxItem) -> tuple[str, str | None]:

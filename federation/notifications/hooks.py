@@ -32,12 +32,18 @@ async def admins() -> list[Actor]:
     return await Actor.filter(id__in=list(ids), deleted_at=None) if ids else []
 
 
-async def post_stored(post: Post) -> None:
+async def post_stored(post: Post, author: Actor | None = None) -> None:
     """A new post (local or remote): its local parent's author hears of a reply, the people it mentions of a
     mention; a local author whose post a group holds hears that it waits. Again when a held post is admitted:
-    the dedupe keys make a second call harmless."""
-    author = await Actor.get(id=post.author_id)
-    if post.audience_group_id is not None and post.group_id is None and author.is_local:
+    the dedupe keys make a second call harmless. `author` is the post's author when the caller has it."""
+    held = post.audience_group_id is not None and post.group_id is None
+    mentioned = [str(tag.get("href") or "") for tag in (post.tags or [])
+                 if isinstance(tag, dict) and tag.get("type") == "Mention"]
+    if not held and post.in_reply_to_id is None and not any(mentioned):
+        return  # nobody to tell (decided from the post itself: no query)
+    if author is None or author.id != post.author_id:
+        author = await Actor.get(id=post.author_id)
+    if held and author.is_local:
         group = await Actor.get(id=post.audience_group_id)
         await notify(author, k.POST_HELD, dedupe_key=post.uri, post=post, group=group)
         return
@@ -48,8 +54,6 @@ async def post_stored(post: Post) -> None:
             told.add(parent.author.id)
             await notify(parent.author, k.REPLY, dedupe_key=post.uri, from_actor=author, post=post,
                          extra={"parent_id": parent.id})
-    mentioned = [str(tag.get("href") or "") for tag in (post.tags or [])
-                 if isinstance(tag, dict) and tag.get("type") == "Mention"]
     for person in await _local_actors(mentioned):
         if person.id not in told:
             await notify(person, k.MENTION, dedupe_key=post.uri, from_actor=author, post=post)

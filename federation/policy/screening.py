@@ -14,7 +14,7 @@ from federation import hot_cache
 from federation.fetch import fetch_object
 from federation.http import FetchError
 from federation.instance_settings import get_setting
-from federation.policy.rules import post_text, strongest
+from federation.policy.rules import PostText, post_text, strongest
 from federation.protocol.objects import ObjectDoc
 from models.actors import Actor
 from models.groups import APPROVED, HeldActivity
@@ -81,7 +81,8 @@ async def screen_post(
     verdict = ctx.policies.actor(author.uri, author.domain)
     if verdict.suspended:
         raise Rejected(f"{author.uri} is suspended")
-    match = strongest(await ctx.rules.rules_for(group.id if group else None), post_text(doc))
+    text = post_text(doc)  # parsed once: the rules and the new-account check both read it
+    match = strongest(await ctx.rules.rules_for(group.id if group else None), text)
     if match is not None and match.action == RULE_REJECT:
         raise Rejected(f"refused by {match.description}")
     if not await is_approved(activity["id"]):
@@ -90,7 +91,7 @@ async def screen_post(
         if verdict.limited and not in_existing_thread:
             await hold(group, author, activity, "limited", verdict.reason or f"{author.domain} is limited")
         if group is not None and not ctx.policies.trusted(author.uri):
-            suspicion = await new_account_suspicion(ctx, author, doc)
+            suspicion = await new_account_suspicion(ctx, author, doc, text)
             if suspicion:
                 await hold(group, author, activity, "new account", suspicion)
     return Adjustments(
@@ -100,9 +101,11 @@ async def screen_post(
     )
 
 
-async def new_account_suspicion(ctx: "FederationContext", author: Actor, doc: ObjectDoc) -> str | None:
+async def new_account_suspicion(
+    ctx: "FederationContext", author: Actor, doc: ObjectDoc, text: PostText | None = None,
+) -> str | None:
     """Links posted into a group by an account first seen moments ago, or with no followers."""
-    if not post_text(doc).link_domains:
+    if not (text if text is not None else post_text(doc)).link_domains:
         return None
     hours = int(await get_setting(NEW_ACCOUNT_HOURS, DEFAULT_NEW_ACCOUNT_HOURS))
     if hours <= 0:

@@ -81,7 +81,9 @@ def test_serve_starts_and_answers(tmp_path: Path) -> None:
     assert f"Open http://127.0.0.1:{port}/setup in a browser" in output
 
 
-def _wait_for(url: str, process: subprocess.Popen[str], timeout: float = 20) -> str:
+# `moot serve` first migrates its new database: ~15 s of CPU for the nineteen migrations (tortoise rebuilds its
+# model state per operation), several times that on a loaded machine. A start-up wait, not a timed assertion.
+def _wait_for(url: str, process: subprocess.Popen[str], timeout: float = 90) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
