@@ -21,11 +21,17 @@ POLL_INTERVAL = 1.0
 async def run_worker(fed: FederationContext, stop: asyncio.Event) -> None:
     """The intake queues and the delivery pool, side by side: a slow remote inbox never holds up
     the processing of incoming activities."""
-    try:  # the nightly delivery rollup and queue pruning, whether or not anyone opens instance insights
+    # Beside the loops, not before them: the first turn beats the heartbeat at once (/readyz).
+    await asyncio.gather(_schedule_housekeeping(), _intake_loop(fed, stop),
+                         delivery_loop(fed, stop, poll=POLL_INTERVAL))
+
+
+async def _schedule_housekeeping() -> None:
+    """The nightly delivery rollup and queue pruning, whether or not anyone opens instance insights."""
+    try:
         await ensure_queue_housekeeping(utcnow())
-    except Exception:  # the worker must start anyway; the next start tries again
+    except Exception:  # the worker runs anyway; its next start tries again
         log.exception("scheduling the queue housekeeping failed")
-    await asyncio.gather(_intake_loop(fed, stop), delivery_loop(fed, stop, poll=POLL_INTERVAL))
 
 
 async def _intake_loop(fed: FederationContext, stop: asyncio.Event) -> None:
