@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import os
 import platform
@@ -488,3 +489,21 @@ def fire_from_processes(url: str, requests: Sequence[tuple[bytes, dict[str, str]
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+# --- counting SQL statements ------------------------------------------------------------------
+
+SQL_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"})
+
+
+class StatementCounter(logging.Handler):
+    """Counts the SQL statements tortoise logs (its `tortoise.db_client` logger, at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        words = str(record.msg if not record.args else record.args[0]).split(None, 1)
+        if words and words[0].upper() in SQL_VERBS:
+            self.count += 1

@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from benchlib import (
-    MachineCpu, cpu_report, database_session, engine_description, free_port, moot_server, positive, print_machine,
+    MachineCpu, StatementCounter, cpu_report, database_session, engine_description, free_port, moot_server, positive, print_machine,
     run_benchmark, say, throwaway_database,
 )
 from inbox_bench import NO_RATE_LIMITS, REQUEST_TIMEOUT, Sender, fire, in_threads, sign
@@ -70,7 +70,6 @@ AS = "https://www.w3.org/ns/activitystreams"
 OPTIONS = ("Rye", "Spelt", "Sourdough", "Brioche")
 WARM_UP = 200
 CHUNK = 250
-SQL_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"})
 
 
 @dataclass
@@ -85,19 +84,6 @@ class Phase:
     def line(self, what: str) -> str:
         return (f"{what:<22} {self.items / self.elapsed:8,.0f}/s   {1000 * self.cpu / self.items:6.2f} ms CPU each   "
                 f"({self.items:,} in {self.elapsed:.2f} s)")
-
-
-class StatementCounter(logging.Handler):
-    """Counts the SQL statements tortoise logs (its `tortoise.db_client` logger, at DEBUG)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        words = str(record.msg if not record.args else record.args[0]).split(None, 1)
-        if words and words[0].upper() in SQL_VERBS:
-            self.count += 1
 
 
 def vote_body(voter: Sender, question: str, author: str, choice: str) -> bytes:

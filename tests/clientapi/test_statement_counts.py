@@ -4,7 +4,9 @@ whole page at once (issue 13). Counted on a real server, as tortoise logs its st
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 from federation.actions.boosts import boost
@@ -14,20 +16,11 @@ from models.client_state import Bookmark
 from models.posts import Post
 from tests.conftest import MootInstance
 
-SQL_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
 
-
-class StatementCounter(logging.Handler):
-    """Counts the statements tortoise logs on its `tortoise.db_client` logger (at DEBUG)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        words = str(record.msg if not record.args else record.args[0]).split(None, 1)
-        if words and words[0].upper() in SQL_VERBS:
-            self.count += 1
+from benchlib import StatementCounter  # noqa: E402 (bench/ is not a package; the benchmarks count the same way)
 
 
 @contextmanager
