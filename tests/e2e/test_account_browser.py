@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from models.actors import LocalUser
+from models.actors import Actor, LocalUser
+from models.groups import OWNER, GroupRole
 from tests.accounts.helpers import link_in, path_of, person
 from tests.e2e.conftest import Visitor
 from tests.smtp import MailCatcher
@@ -14,7 +15,10 @@ async def test_password_change_reset_and_deletion(moot_factory, smtp: MailCatche
                                                   visitors: Callable[..., Awaitable[Visitor]]) -> None:
     moot = await moot_factory(**smtp.settings)
     await person(moot, "ada", admin=True)
-    bob, _ = await person(moot, "bob", email="bob@example.test")
+    bob, bob_token = await person(moot, "bob", email="bob@example.test")
+    status, group = await moot.api("POST", "/api/moot/v1/groups", bob_token, json={"name": "bakers"})
+    assert status == 201, group  # bob runs a group alone: it passes to the admins when he leaves
+    moot.use()
     visitor = await visitors(moot)
     page = visitor.page
 
@@ -55,14 +59,19 @@ async def test_password_change_reset_and_deletion(moot_factory, smtp: MailCatche
     await page.get_by_role("status").filter(has_text="Your password was changed").wait_for()
     await sign_in("third password")
 
-    # Delete the account.
+    # Delete the account: the page names the group nobody else runs first.
     await visitor.open("/settings/account")
+    await page.get_by_text("this server's admins take them over").wait_for()
+    assert await page.locator("#delete a[href='/groups/bakers']").inner_text() == "bakers"
+    await visitor.look("settings-account-sole-charge")
     await page.locator("#f-delete_password").fill("third password")
     response = await visitor.submit(visitor.button("Delete my account"))
     assert response.status == 200
     await page.get_by_role("heading", name="Your account is deleted").wait_for()
     await visitor.look("account-deleted")
     assert (await LocalUser.get(actor=bob)).deletion_requested_at is not None
+    ada = await Actor.get(local_name="ada")
+    assert await GroupRole.filter(group_id=int(group["id"]), actor=ada, role=OWNER).exists()
     await visitor.open("/settings/account")
     assert visitor.path() == "/login?next=/settings/account"
     visitor.check()
