@@ -17,23 +17,30 @@ Outside a batch (current() is None) every caller reads the database as before.
 """
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from federation.protocol.common import ProtocolError, type_of
 from federation.queue import utcnow
-from federation.raw_sql import Params
+from federation.raw_sql import Params, insert_rows
 from federation.resolve import ACTOR_MAX_AGE
+from federation.status_ids import reserve_status_ids
 from federation.vocab import POST_TYPES
 from models.actors import Actor
 from models.follows import ACCEPTED
 from models.groups import APPROVED, GroupBan, GroupMute, GroupProfile, HeldActivity
 from models.posts import Post
-from models.queues import FanOut, InboxItem, OutboundActivity
+from models.queues import PENDING, FanOut, InboxItem, OutboundActivity
+from models.storable_text import keep_text_storable, storable
 
 _ACTIVITY_TYPES = frozenset({"Create"})
+PLAIN_TYPES = frozenset({"Note", "Article", "Page"})
+# What flush() writes; every other column of these tables may be NULL.
+_OUTBOUND_COLUMNS = ("uri", "actor_id", "type", "payload", "public", "created_at")
+_FANOUT_COLUMNS = ("activity_id", "audience", "state", "attempts", "next_attempt_at", "created_at")
 
 
 @dataclass
@@ -47,6 +54,7 @@ class GroupFacts:
     mutes: dict[int, GroupMute]
     actor_ids: frozenset[int]  # the actors these facts cover (the batch's senders)
     has_remote_followers: bool
+    has_checkins: bool  # a check-in series runs: a reply may count as a check-in (a row naming the reply)
 
 
 @dataclass
@@ -55,6 +63,7 @@ class Batch:
 
     actors: dict[str, Actor]  # sender URI -> its row (known, fresh, remote)
     approved: set[str]  # activity ids a moderator approved
+    is_local: Callable[[str], bool] = lambda uri: True  # a URL of this server (unknown: assume it may be)
     groups: dict[tuple[str, ...], Actor | None] = field(default_factory=dict)  # local addressees -> the group
     senders: list[int] = field(default_factory=list)  # the actor ids of the batch being applied
     object_ids: frozenset[str] = frozenset()  # the ids of the posts the batch's Creates embed
@@ -62,6 +71,8 @@ class Batch:
     _facts: dict[int, GroupFacts] = field(default_factory=dict)
     _outbound: list[tuple[Actor, dict[str, Any], bool]] = field(default_factory=list)
     _announce_uris: list[tuple[str, int, str]] = field(default_factory=list)  # (post uri, group id, boost id)
+    _posts: list[Post] = field(default_factory=list)  # new posts whose INSERT waits for flush_posts()
+    _post_ids: list[int] = field(default_factory=list)  # ids reserved for them, not handed out yet
 
     def batchable(self, item: InboxItem) -> bool:
         """A first attempt at a Create of an embedded post by a known, fresh remote actor: nothing to fetch."""
@@ -75,6 +86,25 @@ class Batch:
         except ProtocolError:
             return False
         return item.attempts == 0 and item.actor_uri in self.actors
+
+    def needs_posts(self, item: InboxItem) -> bool:
+        """The item reads a post this batch holds back (it replies to it, or creates it again): write them first."""
+        if not self._posts:
+            return False
+        obj = item.activity.get("object") if isinstance(item.activity, dict) else None
+        if not isinstance(obj, dict):
+            return False
+        waiting = {post.uri for post in self._posts}
+        return obj.get("id") in waiting or obj.get("inReplyTo") in waiting
+
+    @staticmethod
+    def plain(item: InboxItem) -> bool:
+        """A Create of a Note, Article or Page (a post or a reply; not a poll vote, a Note with a name): it runs
+        without a savepoint, and anything it raises fails the whole batch (federation/inbox/dispatch.py)."""
+        obj = item.activity.get("object") if isinstance(item.activity, dict) else None
+        if not isinstance(obj, dict) or obj.get("type") not in PLAIN_TYPES:
+            return False
+        return obj.get("type") != "Note" or "name" not in obj
 
     def approved_here(self, activity_id: str) -> bool:
         return activity_id in self.approved
@@ -99,34 +129,63 @@ class Batch:
         if self._maybe_stored is not None:
             self._maybe_stored.add(uri)
 
+    async def defer_post(self, uri: str, fields: dict[str, Any]) -> Post:
+        """A new post whose INSERT waits for flush_posts(): its id is reserved now (one statement for the
+        batch), so what the item does next can name it. Only for a post whose follow-ups write nothing that
+        refers to it (federation/remote_posts.py decides), since its row does not exist before the flush."""
+        if not self._post_ids:
+            self._post_ids = await reserve_status_ids(max(1, len(self.object_ids)))
+        post = Post(id=self._post_ids.pop(0), uri=uri, **fields)
+        self._posts.append(post)
+        self.inserted_post(uri)
+        return post
+
+    async def flush_posts(self) -> None:
+        """INSERT the posts held back, in one statement (inside the batch's transaction)."""
+        if not self._posts:
+            return
+        for post in self._posts:
+            await keep_text_storable(Post, post, None, None)  # what save()'s pre_save hook would do
+        await Post.bulk_create(self._posts)
+        for post in self._posts:
+            post._saved_in_db = True
+        self._posts.clear()
+
     def defer_publish(self, actor: Actor, activity: dict[str, Any], *, public: bool) -> None:
         """outbox.publish(actor, activity, to_followers=True, public=public), written at flush()."""
         self._outbound.append((actor, activity, public))
 
     def defer_announce_uri(self, post_uri: str, group_id: int, announce_uri: str) -> None:
         """Post.group_announce_uri (the id-form boost a later Undo names), written at flush()."""
+        for post in self._posts:
+            if post.uri == post_uri and post.group_id == group_id:
+                post.group_announce_uri = announce_uri  # not inserted yet: it goes in with the row
+                return
         self._announce_uris.append((post_uri, group_id, announce_uri))
 
     async def flush(self) -> None:
         """Write the deferred activities, their fan-outs and the posts' boost ids; call inside the batch's
-        transaction."""
+        transaction. Plain multi-row INSERTs: a model object per Announce and per fan-out cost more than the
+        statements (bulk_create also skips the pre_save hook that keeps NULs out, so they are dropped here)."""
+        await self.flush_posts()
         await self._flush_announce_uris()
         if not self._outbound:
             return
-        rows = [OutboundActivity(uri=activity["id"], actor_id=actor.id, type=activity["type"], payload=activity,
-                                 public=public) for actor, activity, public in self._outbound]
-        await OutboundActivity.bulk_create(rows, batch_size=500)
-        ids = dict(await OutboundActivity.filter(uri__in=[row.uri for row in rows]).values_list("uri", "id"))
+        db = OutboundActivity._meta.db
         now = utcnow()
+        activities = [(activity["id"], actor.id, activity["type"], json.dumps(storable(activity)), public, now)
+                      for actor, activity, public in self._outbound]
+        inserted = await insert_rows(db, OutboundActivity._meta.db_table, _OUTBOUND_COLUMNS, activities,
+                                     returning=("uri", "id"))
+        ids = {row["uri"]: row["id"] for row in inserted}
         fanouts = []
         for actor, activity, _ in self._outbound:
             facts = self._facts.get(actor.id)
             if facts is not None and not facts.has_remote_followers:
                 continue  # nobody on another server follows the group: nothing to deliver
-            fanouts.append(FanOut(activity_id=ids[activity["id"]], next_attempt_at=now,
-                                  audience={"followers_of": [actor.id], "inboxes": []}))
-        if fanouts:
-            await FanOut.bulk_create(fanouts, batch_size=500)
+            audience = json.dumps({"followers_of": [actor.id], "inboxes": []})
+            fanouts.append((ids[activity["id"]], audience, PENDING, 0, now, now))
+        await insert_rows(db, FanOut._meta.db_table, _FANOUT_COLUMNS, fanouts)
         self._outbound.clear()
 
     async def _flush_announce_uris(self) -> None:
@@ -142,14 +201,15 @@ class Batch:
                                    p.values)
         self._announce_uris.clear()
 
-    def mark(self) -> tuple[int, int]:
+    def mark(self) -> tuple[int, int, int]:
         """Where the deferred writes stand now, for discard(since=...)."""
-        return len(self._outbound), len(self._announce_uris)
+        return len(self._outbound), len(self._announce_uris), len(self._posts)
 
-    def discard(self, since: tuple[int, int] = (0, 0)) -> None:
+    def discard(self, since: tuple[int, int, int] = (0, 0, 0)) -> None:
         """Forget the deferred writes from `since` on (an item's own, when its savepoint rolled back)."""
         del self._outbound[since[0]:]
         del self._announce_uris[since[1]:]
+        del self._posts[since[2]:]
 
 
 _current: ContextVar[Batch | None] = ContextVar("moot_inbox_batch", default=None)
@@ -170,6 +230,7 @@ def activate(batch: Batch, items: Iterable[InboxItem]) -> Token:
     batch.senders = sorted({batch.actors[item.actor_uri].id for item in items if item.actor_uri in batch.actors})
     batch.object_ids = frozenset(filter(None, (_object_id(item) for item in items)))
     batch._maybe_stored = None
+    batch._post_ids = []
     return _current.set(batch)
 
 
@@ -177,8 +238,9 @@ def deactivate(token: Token) -> None:
     _current.reset(token)
 
 
-async def prepare(items: Iterable[InboxItem]) -> Batch:
-    """Read what the items share: their senders (two queries for any number of items)."""
+async def prepare(items: Iterable[InboxItem], is_local: Callable[[str], bool] | None = None) -> Batch:
+    """Read what the items share: their senders (two queries for any number of items). `is_local` tells this
+    server's URLs (a mention of one may notify someone)."""
     items = list(items)
     uris = sorted({item.actor_uri for item in items})
     now = datetime.now(timezone.utc)
@@ -189,7 +251,10 @@ async def prepare(items: Iterable[InboxItem]) -> Batch:
     ids = [item.activity_id for item in items]
     approved = set(await HeldActivity.filter(activity_uri__in=ids, state=APPROVED)
                    .values_list("activity_uri", flat=True)) if ids else set()
-    return Batch(actors=actors, approved=approved)
+    batch = Batch(actors=actors, approved=approved)
+    if is_local is not None:
+        batch.is_local = is_local
+    return batch
 
 
 def _object_id(item: InboxItem) -> str | None:
@@ -240,5 +305,10 @@ async def _load_facts(group: Actor, actor_ids: list[int]) -> GroupFacts:
     sql = (f"SELECT 1 FROM follow f JOIN actor a ON a.id = f.follower_id WHERE f.target_id = {p.add(group.id)} "
            f"AND f.state = {p.add(ACCEPTED)} AND a.is_local = {p.add(False)} AND a.deleted_at IS NULL LIMIT 1")
     remote = bool(await db.execute_query_dict(sql, p.values))
+    p = Params(db)
+    sql = (f"SELECT 1 FROM checkin_series WHERE group_id = {p.add(group.id)} AND active = {p.add(True)} "
+           f"AND ended_at IS NULL LIMIT 1")
+    checkins = bool(await db.execute_query_dict(sql, p.values))
     return GroupFacts(profile=profile, moderators=frozenset(moderators), members=frozenset(members), bans=bans,
-                      mutes=mutes, actor_ids=frozenset(actor_ids), has_remote_followers=remote)
+                      mutes=mutes, actor_ids=frozenset(actor_ids), has_remote_followers=remote,
+                      has_checkins=checkins)

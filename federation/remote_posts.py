@@ -5,10 +5,10 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from federation.activities.answers_shape import question_created
+from federation.activities.answers_shape import marks_a_question, question_created
 from federation.activities.polls_remote import store_remote_poll
 from federation.activities.events_remote import store_remote_event
-from federation.addressees import record_addressees
+from federation.addressees import NARROW_VISIBILITIES, record_addressees
 from federation import hot_cache, notifications
 from federation.content import html_to_text, sanitize_html
 from federation.policy.screening import Adjustments
@@ -100,7 +100,8 @@ async def store_remote_post(
     fields["audience_group"] = group
     if group is not None and group.manually_approves:
         fields["visibility"] = "private"  # admitted into a private group: private, whatever its addressing said
-    post, created = await _get_or_create(doc.id, fields)
+    may_defer = group is not None and await _writes_nothing_more(doc, fields, group)
+    post, created = await _get_or_create(doc.id, fields, may_defer=may_defer)
     if not created and post.group_id is None and group is not None:
         post.group = post.audience_group = group
         post.visibility = fields["visibility"]
@@ -119,12 +120,31 @@ async def store_remote_post(
     return post
 
 
-async def _get_or_create(uri: str, fields: dict) -> tuple[Post, bool]:
+async def _writes_nothing_more(doc: ObjectDoc, fields: dict, group: Actor) -> bool:
+    """In an inbox batch, a new group post whose follow-ups in store_remote_post write nothing that names it:
+    not narrow (no addressee rows), not a poll, an event or a question, no mention of anyone here (no
+    notification), and no parent here or a remote one in a group with no check-ins running (no reply
+    notification, interaction or check-in). Its INSERT can then wait for the batch's flush."""
+    batch = hot_cache.current()
+    if batch is None or fields["visibility"] in NARROW_VISIBILITIES or doc.type not in hot_cache.PLAIN_TYPES:
+        return False
+    if any(tag.type == "Mention" and (tag.href is None or batch.is_local(tag.href)) for tag in doc.tags):
+        return False
+    parent = fields["in_reply_to"]
+    if parent is not None and (parent.is_local or (await batch.facts(group)).has_checkins):
+        return False
+    return not marks_a_question(doc.raw)
+
+
+async def _get_or_create(uri: str, fields: dict, *, may_defer: bool = False) -> tuple[Post, bool]:
     """The stored post, or a new one. In an inbox batch a post the batch knows is new is inserted without
     a lookup or a savepoint of its own: should another worker have inserted it meanwhile, the unique
-    violation undoes this item's savepoint and the worker applies the item again alone."""
+    violation undoes this item's savepoint and the worker applies the item again alone. One whose follow-ups
+    write nothing (`may_defer`) is inserted with the batch's other new posts in one statement at its flush."""
     batch = hot_cache.current()
     if batch is not None and not await batch.may_be_stored(uri):
+        if may_defer:
+            return await batch.defer_post(uri, fields), True
         post = await Post.create(uri=uri, **fields)
         batch.inserted_post(uri)
         return post, True

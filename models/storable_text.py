@@ -29,7 +29,12 @@ def _clean(value: Any) -> Any:
     return value
 
 
-async def _without_nul(sender: type[Model], instance: Model, using_db: Any, update_fields: Any) -> None:
+def storable(value: Any) -> Any:
+    """`value` with every NUL removed from its text, for a path that writes rows without saving a model."""
+    return _clean(value) if _has_nul(value) else value
+
+
+async def keep_text_storable(sender: type[Model], instance: Model, using_db: Any, update_fields: Any) -> None:
     for name, field in instance._meta.fields_map.items():
         if not isinstance(field, (fields.CharField, fields.TextField, fields.JSONField)):
             continue
@@ -54,4 +59,4 @@ def guard_models(module_names: list[str]) -> None:
                 found.append(value)
     _guarded.update(found)
     if found:
-        pre_save(*found)(_without_nul)
+        pre_save(*found)(keep_text_storable)

@@ -85,7 +85,7 @@ async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
 
 
 async def _apply_items(ctx: "FederationContext", items: list[InboxItem]) -> None:
-    batch = await hot_cache.prepare(items)
+    batch = await hot_cache.prepare(items, ctx.urls.is_local)
     changed = False  # an item applied alone may have changed what the batch read (a Follow, a Delete{Person})
     index = 0
     while index < len(items):
@@ -93,7 +93,7 @@ async def _apply_items(ctx: "FederationContext", items: list[InboxItem]) -> None
         while end < len(items) and batch.batchable(items[end]):
             end += 1
         if end - index >= 2 and changed:
-            batch, changed = await hot_cache.prepare(items[index:]), False
+            batch, changed = await hot_cache.prepare(items[index:], ctx.urls.is_local), False
             continue  # sorted again with what is now stored
         if end - index >= 2:
             index += await _apply_batch(ctx, batch, items[index:end])
@@ -108,18 +108,28 @@ async def _one(ctx: "FederationContext", item: InboxItem) -> None:
     record_inbox_item(ctx, item.id, await _process(ctx, item), started, item.actor_uri)
 
 
+class PlainItemFailed(Exception):
+    """An item applied without a savepoint raised (its error is the cause): the batch is rolled back."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"item {index} of the batch failed")
+        self.index = index
+
+
 async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: list[InboxItem]) -> int:
     """Apply items in one transaction, with their inbox rows marked done in it: all of a batch commits, or
     none of it (a worker killed mid-batch leaves every item claimed but unapplied; its lease expires and it
     is claimed again). Stops after BATCH_SECONDS; returns how many items it consumed.
 
-    Held and Rejected are outcomes like any other. Each item runs in a savepoint: anything else it raises (a
-    malformed activity, a database fault) undoes only its own work, and its error is recorded as when it is
-    applied alone (refused, or retried later), while the others commit. Rolling back the others and applying
-    them again is avoided on purpose: what they did in memory (a poll's scheduled results, say) would
-    not be undone. An item that met a unique violation (a post another worker inserted meanwhile: the batch
-    inserts posts it read as new without a lookup) is applied again alone, at once, after the commit.
-    If the commit itself fails, the items are applied one by one.
+    Held and Rejected are outcomes like any other. A plain item (a Create of a Note, Article or Page: a post or
+    a reply, by far the most common) runs without a savepoint: its new post's INSERT, its Announces and
+    fan-outs usually all wait for the flush, and a savepoint would cost two round trips an item. Anything else a plain item raises rolls the whole batch back, and the items up to
+    it are then applied one by one (each records its own outcome, as when applied alone).
+    Every other item runs in a savepoint: anything else it raises (a malformed activity, a database fault)
+    undoes only its own work, and its error is recorded as when it is applied alone (refused, or retried
+    later), while the others commit. An item that met a unique violation (a post another worker inserted
+    meanwhile: the batch inserts posts it read as new without a lookup) is applied again alone, at once,
+    after the commit. If the flush or the commit fails, the items are applied one by one.
     """
     done: list[tuple[InboxItem, str, str | None, float]] = []
     failed: list[tuple[InboxItem, Exception, float]] = []
@@ -128,8 +138,20 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
     token = hot_cache.activate(batch, items)
     try:
         async with in_transaction():
-            for item in items:
+            for index, item in enumerate(items):
+                if batch.needs_posts(item):  # it replies to, or creates again, a post still held back
+                    await batch.flush_posts()
                 started, mark = time.perf_counter(), batch.mark()
+                if batch.plain(item):
+                    # No savepoint (two round trips an item): whatever it raises fails the batch, below.
+                    try:
+                        outcome, reason = await _apply(ctx, item)
+                    except Exception as exc:
+                        raise PlainItemFailed(index) from exc
+                    done.append((item, outcome, reason, started))
+                    if time.perf_counter() >= budget:
+                        break
+                    continue
                 try:
                     async with in_transaction():  # a savepoint
                         outcome, reason = await _apply(ctx, item)
@@ -146,8 +168,20 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
             await batch.flush()
             await _mark_done(done)
             outcomes = [await _record_error(item, exc) for item, exc, _ in failed]
-    except Exception:
-        log.exception("inbox batch of %d failed; applying its items one by one", len(items))
+    except PlainItemFailed as failure:
+        log.info("inbox item %s failed in a batch (%r); applying the batch's items one by one",
+                 items[failure.index].activity_id, failure.__cause__)
+        hot_cache.deactivate(token)
+        token = None
+        attempted = items[: failure.index + 1]
+        for item in attempted:
+            await _one(ctx, item)
+        return len(attempted)
+    except Exception as exc:
+        if isinstance(exc, IntegrityError):  # a new post another worker stored meanwhile: a race, not a fault
+            log.info("inbox batch of %d met %r; applying its items one by one", len(items), exc)
+        else:
+            log.exception("inbox batch of %d failed; applying its items one by one", len(items))
         hot_cache.deactivate(token)
         token = None
         attempted = items[: max(1, len(done) + len(failed) + len(again))]

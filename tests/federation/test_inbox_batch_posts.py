@@ -16,7 +16,7 @@ from models.queues import DONE, InboxItem
 from tests.conftest import MootInstance
 from tests.fakeremote import FakeRemote
 from tests.federation.test_inbox_batches import count_flushes, queue
-from tests.groups.helpers import lemmy_comment, lemmy_page, make_group, plain, remote_member, wrapped
+from tests.groups.helpers import announces, lemmy_comment, lemmy_page, make_group, plain, remote_member, wrapped
 from tests.notifications.helpers import post
 
 
@@ -56,20 +56,21 @@ async def test_a_post_another_worker_inserted_meanwhile_is_applied_again_alone(
     raced = pages[1]["object"]["id"]
     stored_posts = hot_cache._stored_posts
 
-    async def then_another_worker(uris: Any) -> set[str]:
-        stored = await stored_posts(uris)
-        # Right after the batch read which posts exist, another worker stores the second one.
-        await Post.create(uri=raced, author=bea_actor, type="Page", is_local=False, content="<p>raced</p>",
-                          visibility="public", group=group, audience_group=group, to=[], cc=[], tags=[],
-                          attachments=[], published=utcnow())
-        return stored
-    monkeypatch.setattr(hot_cache, "_stored_posts", then_another_worker)
+    # Another worker stores the second post (committed on its own connection) just after the batch read which
+    # posts exist: the batch's read misses it, as it would in that race.
+    await Post.create(uri=raced, author=bea_actor, type="Page", is_local=False, content="<p>raced</p>",
+                      visibility="public", group=group, audience_group=group, to=[], cc=[], tags=[],
+                      attachments=[], published=utcnow())
+
+    async def before_another_worker(uris: Any) -> set[str]:
+        return await stored_posts(uris) - {raced}
+    monkeypatch.setattr(hot_cache, "_stored_posts", before_another_worker)
     flushes = count_flushes(monkeypatch)
     await moot.drain()
 
-    # The batch committed the other two; the raced item met the unique violation, was rolled back alone and
-    # applied again alone at once (not left to a later retry), finding the stored post.
-    assert flushes == [4]
+    # The batch's one INSERT of its new posts met the unique violation at the flush: the batch rolled back and
+    # its items were applied again alone at once (not left to a later retry), the raced one finding the post.
+    assert flushes == [6]
     for page in pages:
         assert await Post.filter(uri=page["object"]["id"]).count() == 1
     assert (await Post.get(uri=raced)).content == "<p>raced</p>"
@@ -98,3 +99,51 @@ async def test_replies_and_mentions_in_a_batch_notify(
     told = await Notification.filter(recipient_id__in=[ann.id, owner.id]).order_by("id").values_list(
         "recipient_id", "kind")
     assert told == [(ann.id, "mention"), (owner.id, "reply")]
+
+
+async def test_a_thread_arriving_in_one_batch_is_stored_in_order_with_its_boosts(
+    moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # New posts of a batch are inserted together at its flush (federation/hot_cache.py), with ids reserved
+    # first: a reply to one of them, in the same batch, must still find its parent, and every post its boost.
+    group, _, _, _ = await make_group(moot)
+    bea, _ = await remote_member(moot, remote, group, "bea")
+    cyd, _ = await remote_member(moot, remote, group, "cyd")
+    top = lemmy_page(bea, group, title="Seed swap in March?")
+    other = lemmy_page(cyd, group, title="Frost last night")
+    first = lemmy_comment(cyd, group, top["object"]["id"], "<p>Count me in</p>")
+    second = lemmy_comment(bea, group, first["object"]["id"], "<p>Great, bring beans</p>")
+    await queue(moot, remote, bea, group, top, other, first, second)
+    flushes = count_flushes(monkeypatch)
+    await moot.drain()
+
+    assert flushes == [8]  # one batch: two Announces for each of the four
+    await applied_once([top, other, first, second])
+    rows = {row.uri: row for row in await Post.filter(group_id=group.id, is_local=False)}
+    assert len(rows) == 4
+    by = {name: rows[activity["object"]["id"]] for name, activity in
+          (("top", top), ("other", other), ("first", first), ("second", second))}
+    assert by["top"].in_reply_to_id is None and by["other"].in_reply_to_id is None
+    assert by["first"].in_reply_to_id == by["top"].id and by["second"].in_reply_to_id == by["first"].id
+    assert by["top"].id < by["other"].id < by["first"].id < by["second"].id  # in the order they arrived
+    # The id-form boost of each (what a later Undo names) was stored with it, and is what Mastodon received.
+    sent = {a["object"]: a["id"] for a in announces(remote, group) if isinstance(a["object"], str)}
+    for row in rows.values():
+        assert row.group_announce_uri is not None and sent[row.uri] == row.group_announce_uri
+
+
+async def test_text_with_nul_in_a_batch_is_stored_without_it(
+    moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # PostgreSQL refuses a NUL in text (and in jsonb); rows written together skip save()'s hook that drops it.
+    group, _, _, _ = await make_group(moot)
+    bea, _ = await remote_member(moot, remote, group, "bea")
+    pages = [lemmy_page(bea, group, title=f"Bed {n}", content=f"<p>row\x00{n}</p>") for n in range(3)]
+    await queue(moot, remote, bea, group, *pages)
+    flushes = count_flushes(monkeypatch)
+    await moot.drain()
+
+    assert flushes == [6]
+    await applied_once(pages)
+    for n, page in enumerate(pages):
+        assert (await Post.get(uri=page["object"]["id"])).content == f"<p>row{n}</p>"
