@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -11,9 +11,9 @@ from tortoise.transactions import in_transaction
 from federation import hot_cache
 from federation.http import FetchError
 from federation.inbox.common import IGNORED
-from federation.metrics import record_inbox_item
+from federation.metrics import record_inbox_item, record_lease_lost
 from federation.policy.screening import Held, Rejected
-from federation.leases import keeping
+from federation.leases import LeaseKeeper, LeaseLost, keeping
 from federation.inbox import accept, announce, create, delete, featured, flag, follow, join, like, moderate, undo, update
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError
@@ -79,12 +79,14 @@ async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
     items = await claim(InboxItem, limit=limit, lease=ctx.queue_lease)
     if not items:
         return 0
-    async with keeping(ctx, InboxItem, items):  # a slow pass never sees its last items claimed again
-        await _apply_items(ctx, items)
+    # The keeper renews the leases (a slow pass never sees its last items claimed again), and fences each
+    # finish: an item whose lease was lost to another worker meanwhile gets nothing written (see _finish).
+    async with keeping(ctx, InboxItem, items) as keeper:
+        await _apply_items(ctx, items, keeper)
     return len(items)
 
 
-async def _apply_items(ctx: "FederationContext", items: list[InboxItem]) -> None:
+async def _apply_items(ctx: "FederationContext", items: list[InboxItem], keeper: LeaseKeeper) -> None:
     batch = await hot_cache.prepare(items)
     changed = False  # an item applied alone may have changed what the batch read (a Follow, a Delete{Person})
     index = 0
@@ -96,19 +98,26 @@ async def _apply_items(ctx: "FederationContext", items: list[InboxItem]) -> None
             batch, changed = await hot_cache.prepare(items[index:]), False
             continue  # sorted again with what is now stored
         if end - index >= 2:
-            index += await _apply_batch(ctx, batch, items[index:end])
+            index += await _apply_batch(ctx, batch, items[index:end], keeper)
         else:
-            await _one(ctx, items[index])
+            await _one(ctx, items[index], keeper)
             index += 1
             changed = True
 
 
-async def _one(ctx: "FederationContext", item: InboxItem) -> None:
+async def _one(ctx: "FederationContext", item: InboxItem, keeper: LeaseKeeper) -> None:
     started = time.perf_counter()
-    record_inbox_item(ctx, item.id, await _process(ctx, item), started, item.actor_uri)
+    outcome = await _process(ctx, item, keeper)
+    if outcome is None:
+        log.warning("inbox item %s was claimed by another worker while this one worked on it (its lease ran out); "
+                    "its outcome is not written", item.id)
+        record_lease_lost(ctx, "inbox", 1)
+        return
+    record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
 
 
-async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: list[InboxItem]) -> int:
+async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: list[InboxItem],
+                       keeper: LeaseKeeper) -> int:
     """Apply items in one transaction, with their inbox rows marked done in it: all of a batch commits, or
     none of it (a worker killed mid-batch leaves every item claimed but unapplied; its lease expires and it
     is claimed again). Stops after BATCH_SECONDS; returns how many items it consumed.
@@ -120,6 +129,10 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
     not be undone. An item that met a unique violation (a post another worker inserted meanwhile: the batch
     inserts posts it read as new without a lookup) is applied again alone, at once, after the commit.
     If the commit itself fails, the items are applied one by one.
+
+    The rows are marked only while they are still this worker's (the keeper's fence). If one of them is not (the
+    worker stalled past its lease and another claimed it since), the whole batch rolls back, so nothing it did
+    is committed twice; the items still ours are then applied one by one, the others left to their new owner.
     """
     done: list[tuple[InboxItem, str, str | None, float]] = []
     failed: list[tuple[InboxItem, Exception, float]] = []
@@ -144,15 +157,21 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
                 if time.perf_counter() >= budget:
                     break
             await batch.flush()
-            await _mark_done(done)
-            outcomes = [await _record_error(item, exc) for item, exc, _ in failed]
+            await _mark_done(done, keeper)
+            outcomes = [await _record_error(item, exc, keeper) for item, exc, _ in failed]
+            if None in outcomes:
+                raise LeaseLost()
+    except LeaseLost:
+        hot_cache.deactivate(token)
+        token = None
+        return await _after_lease_lost(ctx, items[: len(done) + len(failed) + len(again)], keeper)
     except Exception:
         log.exception("inbox batch of %d failed; applying its items one by one", len(items))
         hot_cache.deactivate(token)
         token = None
         attempted = items[: max(1, len(done) + len(failed) + len(again))]
         for item in attempted:
-            await _one(ctx, item)
+            await _one(ctx, item, keeper)
         return len(attempted)
     finally:
         if token is not None:
@@ -162,7 +181,7 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
     for (item, _, started), outcome in zip(failed, outcomes):
         record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
     for item in again:
-        await _one(ctx, item)
+        await _one(ctx, item, keeper)
     ctx.wake()
     return len(done) + len(failed) + len(again)
 
@@ -181,21 +200,44 @@ async def _apply(ctx: "FederationContext", item: InboxItem) -> tuple[str, str | 
         return REJECTED, str(rejected)
 
 
-async def _mark_done(done: list[tuple[InboxItem, str, str | None, float]]) -> None:
-    """The inbox rows of a batch marked done, one UPDATE per distinct outcome."""
+async def _mark_done(done: list[tuple[InboxItem, str, str | None, float]], keeper: LeaseKeeper) -> None:
+    """The inbox rows of a batch marked done, one UPDATE per distinct outcome; raises LeaseLost if any of them
+    is no longer this worker's."""
     by_outcome: dict[tuple[str, str | None], list[int]] = {}
     for item, outcome, reason, _ in done:
         by_outcome.setdefault((outcome, reason), []).append(item.id)
     for (outcome, reason), ids in by_outcome.items():
-        await InboxItem.filter(id__in=ids).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+        marked = await InboxItem.filter(keeper.fenced(InboxItem, ids)).update(
+            state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+        if marked < len(ids):
+            raise LeaseLost()
+
+
+async def _after_lease_lost(ctx: "FederationContext", attempted: list[InboxItem], keeper: LeaseKeeper) -> int:
+    """A batch rolled back because some of its items were claimed by another worker: those are left to it,
+    the others applied one by one. Returns how many items the batch had consumed."""
+    ids = [item.id for item in attempted]
+    mine = set(await InboxItem.filter(keeper.fenced(InboxItem, ids)).values_list("id", flat=True))
+    lost = [row_id for row_id in ids if row_id not in mine]
+    if lost:
+        log.warning("inbox batch of %d rolled back: items %s were claimed by another worker while this one worked "
+                    "on them (their lease ran out); applying the other %d one by one", len(ids), lost, len(mine))
+    else:  # on PostgreSQL, a renewal that committed between the fence's snapshot and its UPDATE
+        log.info("inbox batch of %d rolled back: a lease renewal raced its finish; applying it one by one", len(ids))
+    record_lease_lost(ctx, "inbox", len(lost))
+    for item in attempted:
+        if item.id in mine:
+            await _one(ctx, item, keeper)
+    return len(attempted)
 
 
 def _is_sqlite() -> bool:
     return InboxItem._meta.db.capabilities.dialect == "sqlite"
 
 
-async def _process(ctx: "FederationContext", item: InboxItem) -> str:
-    """Apply one item; returns its outcome for the metrics and the log."""
+async def _process(ctx: "FederationContext", item: InboxItem, keeper: LeaseKeeper) -> str | None:
+    """Apply one item; returns its outcome for the metrics and the log, or None if the item turned out to be
+    another worker's by the time its outcome was to be written."""
     outcome: str | None = APPLIED
     reason: str | None = None
     try:
@@ -211,34 +253,41 @@ async def _process(ctx: "FederationContext", item: InboxItem) -> str:
     except Rejected as rejected:
         outcome, reason = REJECTED, str(rejected)
     except Exception as exc:
-        return await _record_error(item, exc)
-    await InboxItem.filter(id=item.id).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+        return await _record_error(item, exc, keeper)
+    if not await _finish(item, keeper, state=DONE, outcome=outcome, locked_until=None, last_error=reason):
+        return None
     return outcome or APPLIED
 
 
-async def _record_error(item: InboxItem, exc: Exception) -> str:
-    """An item that raised: refused for good (malformed), or kept and retried later (never lost)."""
+async def _record_error(item: InboxItem, exc: Exception, keeper: LeaseKeeper) -> str | None:
+    """An item that raised: refused for good (malformed), or kept and retried later (never lost).
+    None if the item is another worker's now (nothing written)."""
     if isinstance(exc, (FetchError, ResolveError)):
-        return await _retry_later(item, f"{type(exc).__name__}: {exc}")
+        return await _retry_later(item, f"{type(exc).__name__}: {exc}", keeper)
     if isinstance(exc, ProtocolError):
         log.info("inbox item %s refused: %s", item.activity_id, exc)
-        await InboxItem.filter(id=item.id).update(
-            state=FAILED, outcome=REJECTED, last_error=str(exc), locked_until=None
-        )
+        if not await _finish(item, keeper, state=FAILED, outcome=REJECTED, last_error=str(exc), locked_until=None):
+            return None
         return REJECTED
     # A bug or a database fault: keep the item and retry.
     log.error("inbox item %s failed", item.activity_id, exc_info=exc)
-    return await _retry_later(item, f"{type(exc).__name__}: {exc}")
+    return await _retry_later(item, f"{type(exc).__name__}: {exc}", keeper)
 
 
-async def _retry_later(item: InboxItem, error: str) -> str:
+async def _retry_later(item: InboxItem, error: str, keeper: LeaseKeeper) -> str | None:
     attempts = item.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        await InboxItem.filter(id=item.id).update(
-            state=FAILED, outcome=REJECTED, attempts=attempts, last_error=error, locked_until=None
-        )
-        return "failed"
-    await InboxItem.filter(id=item.id).update(
-        attempts=attempts, next_attempt_at=utcnow() + backoff_delay(attempts), last_error=error, locked_until=None
-    )
-    return "retry"
+        written = await _finish(item, keeper, state=FAILED, outcome=REJECTED, attempts=attempts, last_error=error,
+                                locked_until=None)
+        return "failed" if written else None
+    written = await _finish(item, keeper, attempts=attempts, next_attempt_at=utcnow() + backoff_delay(attempts),
+                            last_error=error, locked_until=None)
+    return "retry" if written else None
+
+
+async def _finish(item: InboxItem, keeper: LeaseKeeper, **values: Any) -> bool:
+    """Write one item's outcome if the item is still this worker's (pending, leased until a deadline its keeper
+    set); False when another worker has claimed it since. Outside a batch an item's side effects are not in
+    one transaction with this write (a handler may fetch over the network, and commits as it goes), so here the
+    fence only keeps the row's state right: the new owner's lease and state are not overwritten."""
+    return bool(await InboxItem.filter(keeper.fenced(InboxItem, [item.id])).update(**values))
