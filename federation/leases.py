@@ -12,6 +12,14 @@ another worker has claimed since (that claim wrote a deadline of its own), and a
 moment (being finished) are skipped, never waited for: that wait could deadlock with the finishing
 transaction, and a row that is still worked on is renewed at the next turn.
 
+The same test fences a worker's finish (fenced(); the inbox worker uses it): the UPDATE that writes a row's
+outcome requires the row to be pending and leased until a deadline this keeper set on it, so a worker that
+stalled past its lease writes nothing over a row another worker has claimed since. A keeper records each
+deadline before the UPDATE that writes it, and remembers every deadline it set on a row (not only the last):
+a finish racing a renewal accepts the deadline the renewal writes, whichever commits first. (On PostgreSQL a
+renewal could, in theory, record and commit between a finish's reading of the fence and its UPDATE: the
+finish then sees a lost lease where there is none, and the inbox worker applies those items one by one.)
+
 Every queue's lease column is locked_until, except mail's: an OutboundMail's claim pushes its next_attempt_at a
 lease ahead, so that column is its lease (hold(..., column="next_attempt_at")). All use the state "pending".
 """
@@ -24,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, AsyncIterator, Iterable, Sequence
 
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -42,10 +51,16 @@ QUEUE_NAMES = {model: name for name, model in QUEUES.items()}
 
 @dataclass
 class _Held:
-    """The rows of one queue a keeper holds: id -> the lease deadline this keeper last set on it."""
+    """The rows of one queue a keeper holds: id -> the lease deadline this keeper last set on it, and every
+    deadline it set (or is about to set) on it, for the fence."""
 
     column: str
     deadlines: dict[int, datetime] = field(default_factory=dict)
+    ever: dict[int, set[datetime]] = field(default_factory=dict)
+
+
+class LeaseLost(Exception):
+    """Rows a worker was finishing are another worker's now (its lease ran out and they were claimed again)."""
 
 
 class LeaseKeeper:
@@ -68,6 +83,7 @@ class LeaseKeeper:
             deadline = getattr(row, column)
             if deadline is not None:
                 held.deadlines[row.pk] = deadline
+                held.ever.setdefault(row.pk, set()).add(deadline)
 
     def release(self, model: type[Model], ids: Iterable[int]) -> None:
         """Stop renewing these rows (finished, failed, or given back)."""
@@ -75,10 +91,32 @@ class LeaseKeeper:
         if held is not None:
             for row_id in ids:
                 held.deadlines.pop(row_id, None)
+                held.ever.pop(row_id, None)
 
     def holds(self, model: type[Model]) -> set[int]:
         held = self._held.get(model)
         return set(held.deadlines) if held is not None else set()
+
+    def fence(self, model: type[Model], row_id: int) -> list[datetime]:
+        """Every lease deadline this keeper set on the row (its claim's and each renewal's), oldest first."""
+        held = self._held.get(model)
+        return sorted(held.ever.get(row_id, ())) if held is not None else []
+
+    def fenced(self, model: type[Model], ids: Iterable[int]) -> Q:
+        """The rows among `ids` that are still this keeper's: pending, and leased until a deadline it set on them.
+
+        Rows claimed and renewed together share their deadlines, so this is usually one
+        `id IN (...) AND locked_until IN (...)`: one statement still, barely dearer than filtering by id."""
+        held = self._held.get(model)
+        groups: dict[tuple[datetime, ...], list[int]] = {}
+        for row_id in ids:
+            deadlines = held.ever.get(row_id) if held is not None else None
+            if deadlines:
+                groups.setdefault(tuple(sorted(deadlines)), []).append(row_id)
+        if held is None or not groups:
+            return Q(id__in=[])  # none of them is ours
+        either = [Q(id__in=group, **{f"{held.column}__in": list(deadlines)}) for deadlines, group in groups.items()]
+        return Q(Q(*either, join_type="OR"), state=PENDING)
 
     async def renew(self) -> int:
         """Extend the lease of every row still held; returns how many were extended."""
@@ -90,6 +128,8 @@ class LeaseKeeper:
             if not held.deadlines:
                 continue
             until = now + self.lease
+            for row_id in held.deadlines:  # before the UPDATE: a finish racing it must accept the new deadline
+                held.ever.setdefault(row_id, set()).add(until)
             async with in_transaction() as conn:
                 mine = await (
                     model.filter(id__in=sorted(held.deadlines), state=PENDING,

@@ -79,6 +79,10 @@ class Metrics:
         self.lease_renewals = Counter(
             "moot_queue_lease_renewals", "Claimed rows whose lease their worker extended because it was still "
             "working on them, by queue", ["queue"], registry=r)
+        self.lease_lost = Counter(
+            "moot_queue_lease_lost", "Claimed rows whose worker came to write their outcome after another worker "
+            "had claimed them (it stalled past its lease): the outcome was not written, and a batch holding one "
+            "rolled back all it did, by queue", ["queue"], registry=r)
         self.hosts_in_backoff = Gauge("moot_hosts_in_backoff", "Remote hosts whose deliveries are backing off now",
                                       registry=r)
         self.http_requests = Counter("moot_http_requests", "HTTP requests, by route name, method and status",
@@ -168,6 +172,12 @@ def record_lease_renewals(ctx: "FederationContext", queue: str, count: int) -> N
     metrics = _metrics(ctx)
     if metrics is not None and count:
         metrics.lease_renewals.labels(queue).inc(count)
+
+
+def record_lease_lost(ctx: "FederationContext", queue: str, count: int) -> None:
+    metrics = _metrics(ctx)
+    if metrics is not None and count:
+        metrics.lease_lost.labels(queue).inc(count)
 
 
 def record_fanouts(ctx: "FederationContext", count: int) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -11,9 +11,9 @@ from tortoise.transactions import in_transaction
 from federation import hot_cache
 from federation.http import FetchError
 from federation.inbox.common import IGNORED
-from federation.metrics import record_inbox_item
+from federation.metrics import record_inbox_item, record_lease_lost
 from federation.policy.screening import Held, Rejected
-from federation.leases import keeping
+from federation.leases import LeaseKeeper, LeaseLost, keeping
 from federation.inbox import accept, announce, create, delete, featured, flag, follow, join, like, moderate, undo, update
 from federation.protocol.activity import ActivityDoc, parse_activity
 from federation.protocol.common import ProtocolError
@@ -79,57 +79,76 @@ async def process_inbox(ctx: "FederationContext", limit: int = 100) -> int:
     items = await claim(InboxItem, limit=limit, lease=ctx.queue_lease)
     if not items:
         return 0
-    async with keeping(ctx, InboxItem, items):  # a slow pass never sees its last items claimed again
-        await _apply_items(ctx, items)
+    # The keeper renews the leases (a slow pass never sees its last items claimed again), and fences each
+    # finish: an item whose lease was lost to another worker meanwhile gets nothing written (see _finish).
+    async with keeping(ctx, InboxItem, items) as keeper:
+        await _apply_items(ctx, items, keeper)
     return len(items)
 
 
-async def _apply_items(ctx: "FederationContext", items: list[InboxItem]) -> None:
+async def _apply_items(ctx: "FederationContext", items: list[InboxItem], keeper: LeaseKeeper) -> None:
     batch = await hot_cache.prepare(items, ctx.urls.is_local)
     changed = False  # an item applied alone may have changed what the batch read (a Follow, a Delete{Person})
+    alone: set[int] = set()  # items that failed a batch: applied alone, so their error is theirs only
     index = 0
     while index < len(items):
         end = index
-        while end < len(items) and batch.batchable(items[end]):
+        while end < len(items) and batch.batchable(items[end]) and items[end].id not in alone:
             end += 1
         if end - index >= 2 and changed:
             batch, changed = await hot_cache.prepare(items[index:], ctx.urls.is_local), False
             continue  # sorted again with what is now stored
         if end - index >= 2:
-            index += await _apply_batch(ctx, batch, items[index:end])
+            try:
+                index += await _apply_batch(ctx, batch, items[index:end], keeper)
+            except PlainItemFailed as failure:  # the batch rolled back: again without it, then it alone
+                alone.add(failure.item.id)
         else:
-            await _one(ctx, items[index])
+            await _one(ctx, items[index], keeper)
             index += 1
             changed = True
 
 
-async def _one(ctx: "FederationContext", item: InboxItem) -> None:
+async def _one(ctx: "FederationContext", item: InboxItem, keeper: LeaseKeeper) -> None:
     started = time.perf_counter()
-    record_inbox_item(ctx, item.id, await _process(ctx, item), started, item.actor_uri)
+    outcome = await _process(ctx, item, keeper)
+    if outcome is None:
+        log.warning("inbox item %s was claimed by another worker while this one worked on it (its lease ran out); "
+                    "its outcome is not written", item.id)
+        record_lease_lost(ctx, "inbox", 1)
+        return
+    record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
 
 
 class PlainItemFailed(Exception):
-    """An item applied without a savepoint raised (its error is the cause): the batch is rolled back."""
+    """An item applied without a savepoint raised (the cause): its batch rolled back."""
 
-    def __init__(self, index: int) -> None:
-        super().__init__(f"item {index} of the batch failed")
-        self.index = index
+    def __init__(self, item: InboxItem) -> None:
+        super().__init__(f"inbox item {item.id} failed in a batch")
+        self.item = item
 
 
-async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: list[InboxItem]) -> int:
+async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: list[InboxItem],
+                       keeper: LeaseKeeper) -> int:
     """Apply items in one transaction, with their inbox rows marked done in it: all of a batch commits, or
     none of it (a worker killed mid-batch leaves every item claimed but unapplied; its lease expires and it
     is claimed again). Stops after BATCH_SECONDS; returns how many items it consumed.
 
-    Held and Rejected are outcomes like any other. A plain item (a Create of a Note, Article or Page: a post or
-    a reply, by far the most common) runs without a savepoint: its new post's INSERT, its Announces and
-    fan-outs usually all wait for the flush, and a savepoint would cost two round trips an item. Anything else a plain item raises rolls the whole batch back, and the items up to
-    it are then applied one by one (each records its own outcome, as when applied alone).
-    Every other item runs in a savepoint: anything else it raises (a malformed activity, a database fault)
-    undoes only its own work, and its error is recorded as when it is applied alone (refused, or retried
-    later), while the others commit. An item that met a unique violation (a post another worker inserted
-    meanwhile: the batch inserts posts it read as new without a lookup) is applied again alone, at once,
-    after the commit. If the flush or the commit fails, the items are applied one by one.
+    Held and Rejected are outcomes like any other. A plain item (a Create of a Note, Article or Page: a post
+    or a reply, by far the most common) runs without a savepoint: its new post's INSERT, its Announces and
+    fan-outs usually all wait for the flush, and a savepoint costs two round trips an item. Anything else a
+    plain item raises rolls the whole batch back (PlainItemFailed): the caller applies the run again without
+    it, then it alone, so its error is recorded as when it is applied alone.
+    Every other item (a poll vote, an Event, a Question) runs in a savepoint: anything else it raises (a
+    malformed activity, a database fault) undoes only its own work, and its error is recorded as when it is
+    applied alone (refused, or retried later), while the others commit: what those items do in memory (a
+    poll's scheduled results, say) is never done twice. An item that met a unique violation (a post another
+    worker inserted meanwhile: the batch inserts posts it read as new without a lookup) is applied again
+    alone, at once, after the commit. If the flush or the commit fails, the items are applied one by one.
+
+    The rows are marked only while they are still this worker's (the keeper's fence). If one of them is not (the
+    worker stalled past its lease and another claimed it since), the whole batch rolls back, so nothing it did
+    is committed twice; the items still ours are then applied one by one, the others left to their new owner.
     """
     done: list[tuple[InboxItem, str, str | None, float]] = []
     failed: list[tuple[InboxItem, Exception, float]] = []
@@ -138,16 +157,15 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
     token = hot_cache.activate(batch, items)
     try:
         async with in_transaction():
-            for index, item in enumerate(items):
+            for item in items:
                 if batch.needs_posts(item):  # it replies to, or creates again, a post still held back
                     await batch.flush_posts()
                 started, mark = time.perf_counter(), batch.mark()
                 if batch.plain(item):
-                    # No savepoint (two round trips an item): whatever it raises fails the batch, below.
                     try:
                         outcome, reason = await _apply(ctx, item)
                     except Exception as exc:
-                        raise PlainItemFailed(index) from exc
+                        raise PlainItemFailed(item) from exc
                     done.append((item, outcome, reason, started))
                     if time.perf_counter() >= budget:
                         break
@@ -166,17 +184,18 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
                 if time.perf_counter() >= budget:
                     break
             await batch.flush()
-            await _mark_done(done)
-            outcomes = [await _record_error(item, exc) for item, exc, _ in failed]
-    except PlainItemFailed as failure:
-        log.info("inbox item %s failed in a batch (%r); applying the batch's items one by one",
-                 items[failure.index].activity_id, failure.__cause__)
+            await _mark_done(done, keeper)
+            outcomes = [await _record_error(item, exc, keeper) for item, exc, _ in failed]
+            if None in outcomes:
+                raise LeaseLost()
+    except LeaseLost:
         hot_cache.deactivate(token)
         token = None
-        attempted = items[: failure.index + 1]
-        for item in attempted:
-            await _one(ctx, item)
-        return len(attempted)
+        return await _after_lease_lost(ctx, items[: len(done) + len(failed) + len(again)], keeper)
+    except PlainItemFailed as failure:
+        log.info("inbox item %s failed in a batch (%r); the batch is applied again without it",
+                 failure.item.activity_id, failure.__cause__)
+        raise
     except Exception as exc:
         if isinstance(exc, IntegrityError):  # a new post another worker stored meanwhile: a race, not a fault
             log.info("inbox batch of %d met %r; applying its items one by one", len(items), exc)
@@ -186,7 +205,7 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
         token = None
         attempted = items[: max(1, len(done) + len(failed) + len(again))]
         for item in attempted:
-            await _one(ctx, item)
+            await _one(ctx, item, keeper)
         return len(attempted)
     finally:
         if token is not None:
@@ -196,7 +215,7 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
     for (item, _, started), outcome in zip(failed, outcomes):
         record_inbox_item(ctx, item.id, outcome, started, item.actor_uri)
     for item in again:
-        await _one(ctx, item)
+        await _one(ctx, item, keeper)
     ctx.wake()
     return len(done) + len(failed) + len(again)
 
@@ -215,21 +234,44 @@ async def _apply(ctx: "FederationContext", item: InboxItem) -> tuple[str, str | 
         return REJECTED, str(rejected)
 
 
-async def _mark_done(done: list[tuple[InboxItem, str, str | None, float]]) -> None:
-    """The inbox rows of a batch marked done, one UPDATE per distinct outcome."""
+async def _mark_done(done: list[tuple[InboxItem, str, str | None, float]], keeper: LeaseKeeper) -> None:
+    """The inbox rows of a batch marked done, one UPDATE per distinct outcome; raises LeaseLost if any of them
+    is no longer this worker's."""
     by_outcome: dict[tuple[str, str | None], list[int]] = {}
     for item, outcome, reason, _ in done:
         by_outcome.setdefault((outcome, reason), []).append(item.id)
     for (outcome, reason), ids in by_outcome.items():
-        await InboxItem.filter(id__in=ids).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+        marked = await InboxItem.filter(keeper.fenced(InboxItem, ids)).update(
+            state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+        if marked < len(ids):
+            raise LeaseLost()
+
+
+async def _after_lease_lost(ctx: "FederationContext", attempted: list[InboxItem], keeper: LeaseKeeper) -> int:
+    """A batch rolled back because some of its items were claimed by another worker: those are left to it,
+    the others applied one by one. Returns how many items the batch had consumed."""
+    ids = [item.id for item in attempted]
+    mine = set(await InboxItem.filter(keeper.fenced(InboxItem, ids)).values_list("id", flat=True))
+    lost = [row_id for row_id in ids if row_id not in mine]
+    if lost:
+        log.warning("inbox batch of %d rolled back: items %s were claimed by another worker while this one worked "
+                    "on them (their lease ran out); applying the other %d one by one", len(ids), lost, len(mine))
+    else:  # on PostgreSQL, a renewal that committed between the fence's snapshot and its UPDATE
+        log.info("inbox batch of %d rolled back: a lease renewal raced its finish; applying it one by one", len(ids))
+    record_lease_lost(ctx, "inbox", len(lost))
+    for item in attempted:
+        if item.id in mine:
+            await _one(ctx, item, keeper)
+    return len(attempted)
 
 
 def _is_sqlite() -> bool:
     return InboxItem._meta.db.capabilities.dialect == "sqlite"
 
 
-async def _process(ctx: "FederationContext", item: InboxItem) -> str:
-    """Apply one item; returns its outcome for the metrics and the log."""
+async def _process(ctx: "FederationContext", item: InboxItem, keeper: LeaseKeeper) -> str | None:
+    """Apply one item; returns its outcome for the metrics and the log, or None if the item turned out to be
+    another worker's by the time its outcome was to be written."""
     outcome: str | None = APPLIED
     reason: str | None = None
     try:
@@ -245,34 +287,41 @@ async def _process(ctx: "FederationContext", item: InboxItem) -> str:
     except Rejected as rejected:
         outcome, reason = REJECTED, str(rejected)
     except Exception as exc:
-        return await _record_error(item, exc)
-    await InboxItem.filter(id=item.id).update(state=DONE, outcome=outcome, locked_until=None, last_error=reason)
+        return await _record_error(item, exc, keeper)
+    if not await _finish(item, keeper, state=DONE, outcome=outcome, locked_until=None, last_error=reason):
+        return None
     return outcome or APPLIED
 
 
-async def _record_error(item: InboxItem, exc: Exception) -> str:
-    """An item that raised: refused for good (malformed), or kept and retried later (never lost)."""
+async def _record_error(item: InboxItem, exc: Exception, keeper: LeaseKeeper) -> str | None:
+    """An item that raised: refused for good (malformed), or kept and retried later (never lost).
+    None if the item is another worker's now (nothing written)."""
     if isinstance(exc, (FetchError, ResolveError)):
-        return await _retry_later(item, f"{type(exc).__name__}: {exc}")
+        return await _retry_later(item, f"{type(exc).__name__}: {exc}", keeper)
     if isinstance(exc, ProtocolError):
         log.info("inbox item %s refused: %s", item.activity_id, exc)
-        await InboxItem.filter(id=item.id).update(
-            state=FAILED, outcome=REJECTED, last_error=str(exc), locked_until=None
-        )
+        if not await _finish(item, keeper, state=FAILED, outcome=REJECTED, last_error=str(exc), locked_until=None):
+            return None
         return REJECTED
     # A bug or a database fault: keep the item and retry.
     log.error("inbox item %s failed", item.activity_id, exc_info=exc)
-    return await _retry_later(item, f"{type(exc).__name__}: {exc}")
+    return await _retry_later(item, f"{type(exc).__name__}: {exc}", keeper)
 
 
-async def _retry_later(item: InboxItem, error: str) -> str:
+async def _retry_later(item: InboxItem, error: str, keeper: LeaseKeeper) -> str | None:
     attempts = item.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        await InboxItem.filter(id=item.id).update(
-            state=FAILED, outcome=REJECTED, attempts=attempts, last_error=error, locked_until=None
-        )
-        return "failed"
-    await InboxItem.filter(id=item.id).update(
-        attempts=attempts, next_attempt_at=utcnow() + backoff_delay(attempts), last_error=error, locked_until=None
-    )
-    return "retry"
+        written = await _finish(item, keeper, state=FAILED, outcome=REJECTED, attempts=attempts, last_error=error,
+                                locked_until=None)
+        return "failed" if written else None
+    written = await _finish(item, keeper, attempts=attempts, next_attempt_at=utcnow() + backoff_delay(attempts),
+                            last_error=error, locked_until=None)
+    return "retry" if written else None
+
+
+async def _finish(item: InboxItem, keeper: LeaseKeeper, **values: Any) -> bool:
+    """Write one item's outcome if the item is still this worker's (pending, leased until a deadline its keeper
+    set); False when another worker has claimed it since. Outside a batch an item's side effects are not in
+    one transaction with this write (a handler may fetch over the network, and commits as it goes), so here the
+    fence only keeps the row's state right: the new owner's lease and state are not overwritten."""
+    return bool(await InboxItem.filter(keeper.fenced(InboxItem, [item.id])).update(**values))

@@ -86,8 +86,8 @@ async def test_a_worker_killed_mid_batch_leaves_nothing_half_applied(
     await queue(moot, remote, bea, group, *pages)
     mark_done = dispatch._mark_done
 
-    async def killed(done: Any) -> None:
-        await mark_done(done)
+    async def killed(done: Any, keeper: Any) -> None:
+        await mark_done(done, keeper)
         raise Killed()  # after the rows were marked, before the commit
     monkeypatch.setattr(dispatch, "_mark_done", killed)
     with pytest.raises(Killed):
