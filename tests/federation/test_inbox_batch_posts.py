@@ -147,3 +147,38 @@ async def test_text_with_nul_in_a_batch_is_stored_without_it(
     await applied_once(pages)
     for n, page in enumerate(pages):
         assert (await Post.get(uri=page["object"]["id"])).content == f"<p>row{n}</p>"
+
+
+async def test_replies_in_a_batch_count_as_check_ins(
+    moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A check-in names the reply's row, so a group running check-ins never holds a reply back to the flush, even
+    # one to a remote comment (its parent is not ours, but its thread is the day's).
+    from federation.jobs import run_due_jobs
+    from models.checkins import Checkin, CheckinDay
+    from tests.activities.test_checkins import start
+
+    group, _, token, _ = await make_group(moot, "yoga")
+    ana, ana_actor = await remote_member(moot, remote, group, "ana")
+    bob, bob_actor = await remote_member(moot, remote, group, "bob")
+    cyd, cyd_actor = await remote_member(moot, remote, group, "cyd")
+    series = await start(moot, token)
+    await run_due_jobs(moot.fed, now=utcnow())
+    await moot.drain()
+    thread = (await CheckinDay.get(series_id=int(series["id"])).prefetch_related("thread")).thread
+    comment = lemmy_comment(ana, group, thread.uri, "<p>Scales</p>")
+    await queue(moot, remote, ana, group, comment)
+    await moot.drain()
+    replies = [lemmy_comment(bob, group, comment["object"]["id"], "<p>Stretches</p>"),
+               lemmy_comment(cyd, group, comment["object"]["id"], "<p>A walk</p>")]
+    await queue(moot, remote, bob, group, replies[0])
+    await queue(moot, remote, cyd, group, replies[1])
+    flushes = count_flushes(monkeypatch)
+    await moot.drain()
+
+    assert flushes == [4]  # both in one batch
+    await applied_once(replies)
+    checkins = {row.actor_id: row for row in await Checkin.all()}
+    assert set(checkins) == {ana_actor.id, bob_actor.id, cyd_actor.id}
+    for reply, actor in zip(replies, (bob_actor, cyd_actor)):
+        assert checkins[actor.id].post_id == (await Post.get(uri=reply["object"]["id"])).id
