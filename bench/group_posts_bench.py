@@ -10,7 +10,9 @@ Timed: the worker's intake pass (federation/work.py run_intake_queues_once: the 
 in this process until nothing is pending; --workers K runs K such loops side by side (PostgreSQL: they share
 the queue through SKIP LOCKED). The ceiling, in the same run: bare inserts of the same post rows, one
 statement per row and then bulk.
-Checks: every post stored exactly once, every inbox row done and applied, two Announces per post (the
+--replies S makes a share S of the posts comments on one of the 50 posts before them, at most 3 deep (Lemmy's
+shape: inReplyTo, cc and a Mention of the parent's author).
+Checks: every post stored exactly once with the right parent, every inbox row done and applied, two Announces per post (the
 activity, and the id-form boost for Mastodon), one delivery per Announce per member host.
 
     .venv/bin/python bench/group_posts_bench.py [--posts 2000] [--members 200] [--hosts 20] [--database-url URL]
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
 import logging
 import os
 import sys
@@ -54,6 +57,7 @@ AS = "https://www.w3.org/ns/activitystreams"
 PUBLIC = f"{AS}#Public"
 GROUP = "gardening"
 WARM_UP = 100
+MAX_DEPTH = 3  # how deep --replies nests comments
 FAKE_PEM = "-----BEGIN PUBLIC KEY-----\nunused: the worker never verifies\n-----END PUBLIC KEY-----\n"
 
 
@@ -62,15 +66,48 @@ def load() -> str:
     return f"load {one:.2f}/{five:.2f}"
 
 
-def create_note(member: str, group_uri: str, number: int) -> dict[str, Any]:
-    """A Create{Note} as Lemmy sends it into a group: to Public, cc and audience the group."""
-    note = f"{member}/notes/{number}"
+def note_uri(members: Sequence[str], number: int) -> str:
+    return f"{members[number % len(members)]}/notes/{number}"
+
+
+@functools.lru_cache(maxsize=None)
+def parent_of(number: int, replies: float) -> int | None:
+    """Which earlier post post `number` replies to, or None for a new thread: a share `replies` of the posts are
+    replies, spread evenly through the run, each to one of the 50 posts before it, or to that one's thread
+    when it is already MAX_DEPTH deep (comment trees are wide more than deep)."""
+    if number == 0 or int((number + 1) * replies) == int(number * replies):
+        return None
+    parent = number - 1 - (number * 7) % min(number, 50)
+    return root_of(parent, replies) if depth_of(parent, replies) >= MAX_DEPTH else parent
+
+
+def depth_of(number: int, replies: float) -> int:
+    parent = parent_of(number, replies)
+    return 0 if parent is None else depth_of(parent, replies) + 1
+
+
+def root_of(number: int, replies: float) -> int:
+    parent = parent_of(number, replies)
+    return number if parent is None else root_of(parent, replies)
+
+
+def create_note(members: Sequence[str], group_uri: str, number: int, replies: float) -> dict[str, Any]:
+    """A Create{Note} as Lemmy sends it into a group: to Public, cc and audience the group; a comment also
+    names its parent (inReplyTo), cc's and mentions the parent's author, as Lemmy does."""
+    member, note = members[number % len(members)], note_uri(members, number)
+    cc, extra = [group_uri], {}
+    parent = parent_of(number, replies)
+    if parent is not None:
+        parent_author = members[parent % len(members)]
+        cc.append(parent_author)
+        extra = {"inReplyTo": note_uri(members, parent),
+                 "tag": [{"type": "Mention", "href": parent_author, "name": f"@member{parent % len(members)}"}]}
     return {
         "@context": AS, "id": f"{note}/create", "type": "Create", "actor": member,
-        "to": [PUBLIC], "cc": [group_uri], "audience": group_uri,
-        "object": {"id": note, "type": "Note", "attributedTo": member, "to": [PUBLIC], "cc": [group_uri],
+        "to": [PUBLIC], "cc": cc, "audience": group_uri,
+        "object": {"id": note, "type": "Note", "attributedTo": member, "to": [PUBLIC], "cc": cc,
                    "audience": group_uri, "content": f"<p>Seedlings, day {number}: the tomatoes are up.</p>",
-                   "published": "2026-12-01T10:00:00Z"},
+                   "published": "2026-12-01T10:00:00Z", **extra},
     }
 
 
@@ -99,11 +136,11 @@ async def set_up(fed: Any, args: argparse.Namespace) -> tuple[Actor, list[str]]:
     return group, [uri for _, uri in members]
 
 
-async def queue_posts(group: Actor, members: Sequence[str], start: int, count: int) -> None:
+async def queue_posts(group: Actor, members: Sequence[str], start: int, count: int, replies: float) -> None:
     now = utcnow()
     items = []
     for number in range(start, start + count):
-        activity = create_note(members[number % len(members)], group.uri, number)
+        activity = create_note(members, group.uri, number, replies)
         items.append(InboxItem(activity_id=activity["id"], actor_uri=activity["actor"], recipient_uri=group.inbox,
                                activity=activity, next_attempt_at=now))
     await InboxItem.bulk_create(items, batch_size=500)
@@ -114,9 +151,9 @@ async def drain(fed: Any) -> None:
         pass
 
 
-async def warm_up(fed: Any, group: Actor, members: Sequence[str], show: bool) -> float:
+async def warm_up(fed: Any, group: Actor, members: Sequence[str], show: bool, replies: float) -> float:
     """The first WARM_UP posts with every SQL statement counted; returns statements per post."""
-    await queue_posts(group, members, 0, WARM_UP)
+    await queue_posts(group, members, 0, WARM_UP, replies)
     counter = StatementShapes()
     db_log = logging.getLogger("tortoise.db_client")
     db_log.addHandler(counter)
@@ -178,14 +215,22 @@ async def ceiling(group: Actor, members: Sequence[str], count: int) -> tuple[flo
     return single, bulk
 
 
-async def check(group: Actor, members: Sequence[str], posts: int, hosts: int) -> bool:
+async def check(group: Actor, members: Sequence[str], posts: int, hosts: int, replies: float) -> bool:
     ok = True
-    stored = Counter(await Post.filter(group_id=group.id, is_local=False).values_list("uri", flat=True))
-    expected = {f"{members[n % len(members)]}/notes/{n}" for n in range(posts)}
+    rows = await Post.filter(group_id=group.id, is_local=False).values_list("id", "uri", "in_reply_to_id")
+    stored = Counter(uri for _, uri, _ in rows)
+    expected = {note_uri(members, n) for n in range(posts)}
     twice = [uri for uri, times in stored.items() if times > 1]
     if set(stored) != expected or twice:
         say(f"CHECK FAILED: {len(set(stored) & expected)} of {posts} posts stored, {len(twice)} twice, "
             f"{len(set(stored) - expected)} unexpected")
+        ok = False
+    ids = {uri: row_id for row_id, uri, _ in rows}
+    parents = {uri: parent_id for _, uri, parent_id in rows}
+    wrong = [n for n in range(posts) if parents.get(note_uri(members, n)) !=
+             (None if parent_of(n, replies) is None else ids.get(note_uri(members, parent_of(n, replies) or 0)))]
+    if wrong:
+        say(f"CHECK FAILED: {len(wrong)} posts with the wrong parent (first: post {wrong[0]})")
         ok = False
     outcomes = Counter(await InboxItem.all().values_list("state", "outcome"))
     if outcomes != Counter({(DONE, "applied"): posts}):
@@ -214,11 +259,11 @@ async def run(args: argparse.Namespace) -> bool:
             async with database_session(database_url):
                 fed = build_federation(settings, new_http_client(settings))
                 group, members = await set_up(fed, args)
-                statements = await warm_up(fed, group, members, args.show_sql)
+                statements = await warm_up(fed, group, members, args.show_sql, args.replies)
                 say(f"warm-up: {WARM_UP} posts, {statements:.1f} SQL statements per post (queue and fan-out included)")
-                await queue_posts(group, members, WARM_UP, args.posts - WARM_UP)
+                await queue_posts(group, members, WARM_UP, args.posts - WARM_UP, args.replies)
                 timed_posts = args.posts - WARM_UP
-                say(f"timing {timed_posts:,} posts from {args.members} members on {args.hosts} hosts, "
+                say(f"timing {timed_posts:,} posts ({args.replies:.0%} replies) from {args.members} members on {args.hosts} hosts, "
                     f"{args.workers} worker loop(s); {load()}")
                 machine = MachineCpu.now()
                 elapsed, cpu = await timed(settings, args.workers, args.profile, inbox_only)
@@ -236,12 +281,19 @@ async def run(args: argparse.Namespace) -> bool:
                     used = after.since(machine)
                     say(f"  machine busy {used.busy / total:.0%} of one core over the run (this process, the "
                         f"database server and everyone else's), steal {used.steal:.2f} s")
-                ok = await check(group, members, args.posts, args.hosts)
+                ok = await check(group, members, args.posts, args.hosts, args.replies)
                 single, bulk = await ceiling(group, members, min(args.posts, 2000))
                 say(f"RESULT ceiling: bare post inserts {single:,.0f}/s one statement each, {bulk:,.0f}/s bulk; {load()}")
                 say(f"  the inbox phase reaches {timed_posts / elapsed / single:.0%} of one-statement inserts")
     say("checks passed" if ok else "CHECKS FAILED")
     return ok
+
+
+def share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -250,6 +302,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--members", type=positive, default=200)
     parser.add_argument("--hosts", type=positive, default=20, help="member hosts: deliveries per Announce")
     parser.add_argument("--workers", type=positive, default=1, help="worker loops side by side in this process")
+    parser.add_argument("--replies", type=share, default=0.0, help="the share of posts that are comments on one of "
+                        "the 50 posts before them, shaped like Lemmy's (default 0: all new threads)")
     parser.add_argument("--show-sql", action="store_true", help="the statements of the warm-up, by shape")
     parser.add_argument("--profile", metavar="FILE", help="profile the timed phase with cProfile into FILE")
     parser.add_argument("--database-url", default=None, help="sqlite://PATH (new file) or postgres://... "

@@ -67,11 +67,15 @@ class Batch:
     groups: dict[tuple[str, ...], Actor | None] = field(default_factory=dict)  # local addressees -> the group
     senders: list[int] = field(default_factory=list)  # the actor ids of the batch being applied
     object_ids: frozenset[str] = frozenset()  # the ids of the posts the batch's Creates embed
+    parent_ids: frozenset[str] = frozenset()  # the posts those reply to
     _maybe_stored: set[str] | None = None  # of those, the stored ones and the ones this batch inserted
     _facts: dict[int, GroupFacts] = field(default_factory=dict)
     _outbound: list[tuple[Actor, dict[str, Any], bool]] = field(default_factory=list)
     _announce_uris: list[tuple[str, int, str]] = field(default_factory=list)  # (post uri, group id, boost id)
     _posts: list[Post] = field(default_factory=list)  # new posts whose INSERT waits for flush_posts()
+    _by_uri: dict[str, Post | None] = field(default_factory=dict)  # posts read or stored in this batch
+    _by_id: dict[int, Post] = field(default_factory=dict)  # (None: not stored when read)
+    _parents_read: bool = False
     _post_ids: list[int] = field(default_factory=list)  # ids reserved for them, not handed out yet
 
     def batchable(self, item: InboxItem) -> bool:
@@ -88,7 +92,8 @@ class Batch:
         return item.attempts == 0 and item.actor_uri in self.actors
 
     def needs_posts(self, item: InboxItem) -> bool:
-        """The item reads a post this batch holds back (it replies to it, or creates it again): write them first."""
+        """The item may refer to a post this batch holds back (it replies to it, or creates it again): an item
+        applied in a savepoint writes them first (flush_posts inside its savepoint would undo them with it)."""
         if not self._posts:
             return False
         obj = item.activity.get("object") if isinstance(item.activity, dict) else None
@@ -124,6 +129,37 @@ class Batch:
             self._maybe_stored = await _stored_posts(self.object_ids)
         return uri in self._maybe_stored or uri not in self.object_ids
 
+    async def post(self, uri: str) -> Post | None:
+        """The stored post `uri`, read once per batch: the parents its replies name in one SELECT on first use,
+        any other on demand; a post this batch stores is known from then on (remember_post)."""
+        if not self._parents_read:
+            self._parents_read = True
+            for post in await _posts_with_uri(self.parent_ids - self._by_uri.keys()):
+                self._remember(post)
+        if uri not in self._by_uri:
+            post = await Post.filter(uri=uri).first()
+            if post is None:
+                self._by_uri[uri] = None
+            else:
+                self._remember(post)
+        return self._by_uri[uri]
+
+    async def post_by_id(self, post_id: int) -> Post | None:
+        if post_id not in self._by_id:
+            post = await Post.filter(id=post_id).first()
+            if post is None:
+                return None
+            self._remember(post)
+        return self._by_id[post_id]
+
+    def remember_post(self, post: Post) -> None:
+        """A post this batch stored: a later item's look-up finds it without a query."""
+        self._remember(post)
+
+    def _remember(self, post: Post) -> None:
+        self._by_uri[post.uri] = post
+        self._by_id[post.id] = post
+
     def inserted_post(self, uri: str) -> None:
         """A post this batch inserted: a second Create of it in the batch takes the lookup path."""
         if self._maybe_stored is not None:
@@ -136,9 +172,24 @@ class Batch:
         if not self._post_ids:
             self._post_ids = await reserve_status_ids(max(1, len(self.object_ids)))
         post = Post(id=self._post_ids.pop(0), uri=uri, **fields)
+        # Counted as saved, so a reply in the batch may name it; its row is written by flush_posts (nothing
+        # saves a post the batch holds back: its follow-ups write nothing, see federation/remote_posts.py).
+        post._saved_in_db = True
         self._posts.append(post)
         self.inserted_post(uri)
+        self.remember_post(post)
         return post
+
+    def held_back(self, uri: str) -> Post | None:
+        """The new post `uri` if this batch holds its INSERT back."""
+        return next((post for post in self._posts if post.uri == uri), None)
+
+    async def flush_posts_before(self, parent: Post | None) -> None:
+        """A plain item is about to insert a post now that replies to `parent`: if the batch holds the parent
+        back, write the held posts first, so the reply's row can name it. (A plain item has no savepoint that
+        could undo them; a savepoint item had them written before it started: needs_posts.)"""
+        if parent is not None and any(post is parent for post in self._posts):
+            await self.flush_posts()
 
     async def flush_posts(self) -> None:
         """INSERT the posts held back, in one statement (inside the batch's transaction)."""
@@ -147,8 +198,6 @@ class Batch:
         for post in self._posts:
             await keep_text_storable(Post, post, None, None)  # what save()'s pre_save hook would do
         await Post.bulk_create(self._posts)
-        for post in self._posts:
-            post._saved_in_db = True
         self._posts.clear()
 
     def defer_publish(self, actor: Actor, activity: dict[str, Any], *, public: bool) -> None:
@@ -229,6 +278,8 @@ def activate(batch: Batch, items: Iterable[InboxItem]) -> Token:
     items = list(items)
     batch.senders = sorted({batch.actors[item.actor_uri].id for item in items if item.actor_uri in batch.actors})
     batch.object_ids = frozenset(filter(None, (_object_id(item) for item in items)))
+    batch.parent_ids = frozenset(filter(None, (_object_id(item, "inReplyTo") for item in items)))
+    batch._by_uri, batch._by_id, batch._parents_read = {}, {}, False
     batch._maybe_stored = None
     batch._post_ids = []
     return _current.set(batch)
@@ -257,10 +308,18 @@ async def prepare(items: Iterable[InboxItem], is_local: Callable[[str], bool] | 
     return batch
 
 
-def _object_id(item: InboxItem) -> str | None:
+def _object_id(item: InboxItem, key: str = "id") -> str | None:
     obj = item.activity.get("object") if isinstance(item.activity, dict) else None
-    uri = obj.get("id") if isinstance(obj, dict) else None
+    uri = obj.get(key) if isinstance(obj, dict) else None
     return uri if isinstance(uri, str) else None
+
+
+async def _posts_with_uri(uris: Iterable[str]) -> list[Post]:
+    uris = sorted(uris)
+    found: list[Post] = []
+    for start in range(0, len(uris), 500):  # under either engine's parameter limit
+        found += await Post.filter(uri__in=uris[start:start + 500])
+    return found
 
 
 async def _stored_posts(uris: Iterable[str]) -> set[str]:

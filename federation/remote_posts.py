@@ -13,6 +13,7 @@ from federation import hot_cache, notifications
 from federation.content import html_to_text, sanitize_html
 from federation.policy.screening import Adjustments
 from federation.protocol.objects import ObjectDoc
+from federation.threads import post_by_uri
 from federation.vocab import PUBLIC_ALIASES
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
@@ -93,7 +94,7 @@ async def store_remote_post(
     Only group intake passes `group` (the group admitted the post): a reply never joins its parent's group
     by itself, so nobody can write into a group by replying from outside it.
     """
-    parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
+    parent = await post_by_uri(doc.in_reply_to) if doc.in_reply_to else None
     fields = post_fields(doc, author, adjustments)
     fields["in_reply_to"] = parent
     fields["group"] = group
@@ -145,7 +146,11 @@ async def _get_or_create(uri: str, fields: dict, *, may_defer: bool = False) -> 
     if batch is not None and not await batch.may_be_stored(uri):
         if may_defer:
             return await batch.defer_post(uri, fields), True
+        await batch.flush_posts_before(fields["in_reply_to"])
         post = await Post.create(uri=uri, **fields)
         batch.inserted_post(uri)
+        batch.remember_post(post)
         return post, True
+    if batch is not None and (held := batch.held_back(uri)) is not None:
+        return held, False  # the same post again in this batch
     return await Post.get_or_create(defaults=fields, uri=uri)

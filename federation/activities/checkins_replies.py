@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from federation.activities.checkin_streaks import window_end
 from federation.content import html_to_text
+from federation import hot_cache
 from federation.threads import thread_root
 from federation.groups.access import active_ban, is_member, is_moderator
 from models.actors import Actor
@@ -54,6 +55,9 @@ async def record_reply(post: Post, author: Actor, group: Actor | None, now: date
     """Count a stored reply as its author's check-in when the rule above allows; else None (a normal reply)."""
     if group is None or post.in_reply_to_id is None or post.group_id != group.id:
         return None
+    batch = hot_cache.current()
+    if batch is not None and not (await batch.facts(group)).has_checkins:
+        return None  # the batch read once whether the group runs any check-in
     root = await thread_root(post)
     day = await CheckinDay.filter(thread_id=root.id).prefetch_related("series").first()
     if day is None:

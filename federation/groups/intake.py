@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from federation.activities.checkins_replies import record_reply as record_checkin_reply
 from federation import hot_cache
 from federation.groups import relay
-from federation.threads import thread_root  # noqa: F401  (its callers import it from here too)
+from federation.threads import post_by_uri, thread_root  # noqa: F401  (its callers import thread_root from here)
 from federation.groups.access import active_ban, active_mute, is_member, is_moderator
 from federation.policy.screening import Adjustments, Rejected, hold, is_approved
 from federation.protocol.objects import ObjectDoc
@@ -97,9 +97,11 @@ async def target_group(ctx: "FederationContext", doc: ObjectDoc, addressed: Iter
         if group is not None:
             return group
     if doc.in_reply_to:
-        parent = await Post.filter(uri=doc.in_reply_to).prefetch_related("group").first()
-        if parent is not None and parent.group is not None and parent.group.is_local:
-            return parent.group
+        parent = await post_by_uri(doc.in_reply_to)
+        if parent is not None and parent.group_id is not None:
+            group = await Actor.filter(id=parent.group_id).first()
+            if group is not None and group.is_local:
+                return group
     return None
 
 
@@ -121,7 +123,7 @@ async def receive_post(
     if not group.manually_approves and not is_public(doc.to + doc.cc):
         # As on Lemmy: a public group would publish it, so a followers-only or direct post stays out.
         raise Rejected(f"{group.uri} takes only public posts; this one is addressed to some people only")
-    parent = await Post.filter(uri=doc.in_reply_to).first() if doc.in_reply_to else None
+    parent = await post_by_uri(doc.in_reply_to) if doc.in_reply_to else None
     decision = await decide(group, author, parent, approved=await is_approved(activity["id"]))
     if decision.action == REJECT:
         raise Rejected(f"{group.uri} refused it: {decision.reason}")

@@ -14,7 +14,7 @@ from federation.protocol.activity import ActivityDoc
 from federation.protocol.objects import parse_object
 from federation.remote_posts import is_relevant, store_remote_post
 from federation.vocab import POST_TYPES
-from models.posts import Post
+from federation.threads import post_by_uri
 
 if TYPE_CHECKING:
     from federation.context import FederationContext
@@ -44,7 +44,7 @@ async def on_create(ctx: "FederationContext", activity: ActivityDoc) -> str | No
     if group is None and not await is_relevant(ctx, doc, author):
         log.info("Create %s: nobody here follows, is addressed or replied to; ignored", activity.id)
         return IGNORED
-    in_thread = bool(doc.in_reply_to) and await Post.filter(uri=doc.in_reply_to).exists()
+    in_thread = bool(doc.in_reply_to) and await post_by_uri(doc.in_reply_to) is not None
     adjustments = await screen_post(ctx, author, doc, activity.raw, group=group, in_existing_thread=in_thread)
     if group is not None:
         await receive_post(ctx, group, author, doc, activity.raw, adjustments)

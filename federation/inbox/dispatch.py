@@ -158,8 +158,6 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
     try:
         async with in_transaction():
             for item in items:
-                if batch.needs_posts(item):  # it replies to, or creates again, a post still held back
-                    await batch.flush_posts()
                 started, mark = time.perf_counter(), batch.mark()
                 if batch.plain(item):
                     try:
@@ -170,6 +168,8 @@ async def _apply_batch(ctx: "FederationContext", batch: hot_cache.Batch, items: 
                     if time.perf_counter() >= budget:
                         break
                     continue
+                if batch.needs_posts(item):  # before its savepoint, whose rollback would take them along
+                    await batch.flush_posts()
                 try:
                     async with in_transaction():  # a savepoint
                         outcome, reason = await _apply(ctx, item)

@@ -5,7 +5,9 @@ from typing import Iterable
 
 from tortoise.expressions import Q
 
+from federation import hot_cache
 from federation.notifications import kinds as k
+from federation.threads import post_by_id
 from federation.notifications.core import notify, notify_many
 from models.actors import Actor, LocalUser
 from federation.protocol.common import id_of
@@ -39,6 +41,9 @@ async def post_stored(post: Post, author: Actor | None = None) -> None:
     held = post.audience_group_id is not None and post.group_id is None
     mentioned = [str(tag.get("href") or "") for tag in (post.tags or [])
                  if isinstance(tag, dict) and tag.get("type") == "Mention"]
+    batch = hot_cache.current()
+    if batch is not None:  # in an inbox batch: only a URL of this server can name someone here
+        mentioned = [uri for uri in mentioned if uri and batch.is_local(uri)]
     if not held and post.in_reply_to_id is None and not any(mentioned):
         return  # nobody to tell (decided from the post itself: no query)
     if author is None or author.id != post.author_id:
@@ -49,10 +54,12 @@ async def post_stored(post: Post, author: Actor | None = None) -> None:
         return
     told: set[int] = set()
     if post.in_reply_to_id is not None:
-        parent = await Post.filter(id=post.in_reply_to_id).select_related("author").first()
-        if parent is not None and parent.author.is_local:
-            told.add(parent.author.id)
-            await notify(parent.author, k.REPLY, dedupe_key=post.uri, from_actor=author, post=post,
+        parent = await post_by_id(post.in_reply_to_id)
+        # A post is local exactly when its author is: a remote parent's author is not read at all.
+        parent_author = await Actor.get(id=parent.author_id) if parent is not None and parent.is_local else None
+        if parent is not None and parent_author is not None and parent_author.is_local:
+            told.add(parent_author.id)
+            await notify(parent_author, k.REPLY, dedupe_key=post.uri, from_actor=author, post=post,
                          extra={"parent_id": parent.id})
     for person in await _local_actors(mentioned):
         if person.id not in told:
