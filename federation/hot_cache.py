@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 from federation.protocol.common import ProtocolError, type_of
 from federation.queue import utcnow
 from federation.raw_sql import Params, insert_rows
+from federation.reply_links import link_replies
 from federation.resolve import ACTOR_MAX_AGE
 from federation.status_ids import reserve_status_ids
 from federation.vocab import POST_TYPES
@@ -73,6 +74,7 @@ class Batch:
     _outbound: list[tuple[Actor, dict[str, Any], bool]] = field(default_factory=list)
     _announce_uris: list[tuple[str, int, str]] = field(default_factory=list)  # (post uri, group id, boost id)
     _posts: list[Post] = field(default_factory=list)  # new posts whose INSERT waits for flush_posts()
+    _new: list[Post] = field(default_factory=list)  # every post this batch stores, for link_replies at flush()
     _by_uri: dict[str, Post | None] = field(default_factory=dict)  # posts read or stored in this batch
     _by_id: dict[int, Post] = field(default_factory=dict)  # (None: not stored when read)
     _parents_read: bool = False
@@ -152,6 +154,13 @@ class Batch:
             self._remember(post)
         return self._by_id[post_id]
 
+    def stored_new(self, post: Post) -> None:
+        """A post this batch stores (now, or at flush_posts): known to later items, and linked to its replies
+        that came first, or to its parent should that be stored meanwhile, at flush()."""
+        self.inserted_post(post.uri)
+        self.remember_post(post)
+        self._new.append(post)
+
     def remember_post(self, post: Post) -> None:
         """A post this batch stored: a later item's look-up finds it without a query."""
         self._remember(post)
@@ -176,8 +185,7 @@ class Batch:
         # saves a post the batch holds back: its follow-ups write nothing, see federation/remote_posts.py).
         post._saved_in_db = True
         self._posts.append(post)
-        self.inserted_post(uri)
-        self.remember_post(post)
+        self.stored_new(post)
         return post
 
     def held_back(self, uri: str) -> Post | None:
@@ -217,6 +225,10 @@ class Batch:
         transaction. Plain multi-row INSERTs: a model object per Announce and per fan-out cost more than the
         statements (bulk_create also skips the pre_save hook that keeps NULs out, so they are dropped here)."""
         await self.flush_posts()
+        if self._new:
+            await link_replies([post.uri for post in self._new],
+                               [post.id for post in self._new if post.in_reply_to_uri and post.in_reply_to_id is None])
+            self._new.clear()
         await self._flush_announce_uris()
         if not self._outbound:
             return
@@ -250,15 +262,16 @@ class Batch:
                                    p.values)
         self._announce_uris.clear()
 
-    def mark(self) -> tuple[int, int, int]:
+    def mark(self) -> tuple[int, int, int, int]:
         """Where the deferred writes stand now, for discard(since=...)."""
-        return len(self._outbound), len(self._announce_uris), len(self._posts)
+        return len(self._outbound), len(self._announce_uris), len(self._posts), len(self._new)
 
-    def discard(self, since: tuple[int, int, int] = (0, 0, 0)) -> None:
+    def discard(self, since: tuple[int, int, int, int] = (0, 0, 0, 0)) -> None:
         """Forget the deferred writes from `since` on (an item's own, when its savepoint rolled back)."""
         del self._outbound[since[0]:]
         del self._announce_uris[since[1]:]
         del self._posts[since[2]:]
+        del self._new[since[3]:]
 
 
 _current: ContextVar[Batch | None] = ContextVar("moot_inbox_batch", default=None)

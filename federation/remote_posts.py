@@ -13,6 +13,7 @@ from federation import hot_cache, notifications
 from federation.content import html_to_text, sanitize_html
 from federation.policy.screening import Adjustments
 from federation.protocol.objects import ObjectDoc
+from federation.reply_links import link_replies
 from federation.threads import post_by_uri
 from federation.vocab import PUBLIC_ALIASES
 from models.actors import Actor
@@ -148,9 +149,13 @@ async def _get_or_create(uri: str, fields: dict, *, may_defer: bool = False) -> 
             return await batch.defer_post(uri, fields), True
         await batch.flush_posts_before(fields["in_reply_to"])
         post = await Post.create(uri=uri, **fields)
-        batch.inserted_post(uri)
-        batch.remember_post(post)
+        batch.stored_new(post)
         return post, True
     if batch is not None and (held := batch.held_back(uri)) is not None:
         return held, False  # the same post again in this batch
-    return await Post.get_or_create(defaults=fields, uri=uri)
+    post, created = await Post.get_or_create(defaults=fields, uri=uri)
+    if created and batch is not None:
+        batch.stored_new(post)
+    elif created:  # replies that came first, or its parent stored meanwhile (federation/reply_links.py)
+        await link_replies([post.uri], [post.id] if post.in_reply_to_uri and post.in_reply_to_id is None else [])
+    return post, created

@@ -35,3 +35,4 @@ async def post_by_id(post_id: int) -> Post | None:
     if batch is not None:
         return await batch.post_by_id(post_id)
     return await Post.filter(id=post_id).first()
+

@@ -182,3 +182,28 @@ async def test_replies_in_a_batch_count_as_check_ins(
     assert set(checkins) == {ana_actor.id, bob_actor.id, cyd_actor.id}
     for reply, actor in zip(replies, (bob_actor, cyd_actor)):
         assert checkins[actor.id].post_id == (await Post.get(uri=reply["object"]["id"])).id
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["in batches", "one by one"])
+async def test_a_reply_that_came_before_its_parent_is_linked_when_the_parent_comes(
+    moot: MootInstance, remote: FakeRemote, batched: bool,
+) -> None:
+    # Federation keeps no order, and with several workers a reply is often applied while its parent is being
+    # stored elsewhere: the reply keeps the parent's URI, and gets its id once the parent is stored.
+    group, _, _, _ = await make_group(moot)
+    bea, _ = await remote_member(moot, remote, group, "bea")
+    cyd, _ = await remote_member(moot, remote, group, "cyd")
+    top = lemmy_page(bea, group, title="Who has spare pots?")
+    reply = lemmy_comment(cyd, group, top["object"]["id"], "<p>I do</p>")
+    others = [lemmy_page(cyd, group, title=f"Other {n}") for n in range(2)]
+    await queue(moot, remote, cyd, group, reply, *(others[:1] if batched else []))
+    await moot.drain()
+    moot.use()
+    early = await Post.get(uri=reply["object"]["id"])
+    assert early.in_reply_to_id is None and early.in_reply_to_uri == top["object"]["id"]
+
+    await queue(moot, remote, bea, group, top, *(others[1:] if batched else []))
+    await moot.drain()
+    moot.use()
+    parent = await Post.get(uri=top["object"]["id"])
+    assert (await Post.get(uri=reply["object"]["id"])).in_reply_to_id == parent.id
