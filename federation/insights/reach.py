@@ -44,7 +44,8 @@ async def record_fanouts_reach(expanded: list[tuple[int, dict[str, Any], list[st
     if not sent:
         return
     posts = {(row["author_id"], row["uri"]): row for row in await Post.filter(
-        uri__in={s.post_uri for s in sent}, author_id__in=pages).values("id", "uri", "author_id", "published", "language")}
+        uri__in={s.post_uri for s in sent}, author_id__in=pages
+    ).values("id", "uri", "author_id", "published", "language")}
     sent = [s for s in sent if (s.page_id, s.post_uri) in posts]
     if not sent:
         return

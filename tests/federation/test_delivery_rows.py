@@ -1,4 +1,5 @@
-"""New Delivery rows written by the fan-out's raw multi-row INSERT are the rows the ORM's bulk_create wrote."""
+"""New Delivery rows written by the fan-out's raw INSERT (unnest on PostgreSQL, multi-row VALUES on SQLite) are the
+rows the ORM's bulk_create wrote."""
 from __future__ import annotations
 
 import re
@@ -61,8 +62,8 @@ async def test_rows_are_written_in_statements_under_the_parameter_limits(moot: M
     small = [(first.id, f"http://h{n}.test/inbox", f"h{n}.test") for n in range(8)]
     big = [(second.id, f"http://b{n}.test/inbox", f"b{n}.test") for n in range(2 * ROWS_PER_STATEMENT + 1)]
     async with in_transaction() as db:
-        await insert_deliveries(db, small, due, per_statement=3)  # three statements: 3, 3 and 2 rows
-        await insert_deliveries(db, big, due)  # two full statements and one of a row
+        await insert_deliveries(db, small, due, per_statement=3)  # SQLite: three statements of 3, 3 and 2 rows
+        await insert_deliveries(db, big, due)  # SQLite: two full statements and one of a row
     assert sorted(await Delivery.filter(activity_id=first.id).values_list("activity_id", "inbox_url", "host")) \
         == sorted(small)
     stored = await Delivery.filter(activity_id=second.id).values_list("inbox_url", "host", "state", "attempts")
