@@ -171,12 +171,13 @@ class MachineCpu:
         return MachineCpu(busy=self.busy - earlier.busy, steal=self.steal - earlier.steal)
 
 
-def cpu_report(elapsed: float, server: float | None, client: float, machine: MachineCpu | None) -> list[str]:
+def cpu_report(elapsed: float, server: float | None, client: float, machine: MachineCpu | None,
+               server_label: str = "moot server") -> list[str]:
     """Lines saying who used the CPU while timing, so a figure limited by something else shows it."""
     def share(seconds: float) -> str:
         return f"{seconds:.2f} s ({seconds / elapsed:.0%} of one core)"
 
-    lines = [f"moot server {'n/a' if server is None else share(server)}; this process {share(client)}"]
+    lines = [f"{server_label} {'n/a' if server is None else share(server)}; this process {share(client)}"]
     if machine is not None:
         others = machine.busy - (server or 0.0) - client
         lines.append(f"whole machine busy {share(machine.busy)} of {os.cpu_count()} cores; "
@@ -291,20 +292,20 @@ def moot_environment(
     return env
 
 
-async def _wait_ready(moot: MootProcess) -> None:
+async def _wait_ready(moot: MootProcess, path: str = "/.well-known/nodeinfo", what: str = "moot serve") -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             if moot.process.poll() is not None:
-                raise RuntimeError(f"moot serve exited with {moot.process.returncode}:\n{moot.log_tail()}")
+                raise RuntimeError(f"{what} exited with {moot.process.returncode}:\n{moot.log_tail()}")
             try:
-                async with session.get(f"{moot.base_url}/.well-known/nodeinfo") as response:
+                async with session.get(f"{moot.base_url}{path}") as response:
                     if response.status == 200:
                         return
             except aiohttp.ClientConnectionError:
                 pass  # not listening yet
             await asyncio.sleep(0.1)
-    raise RuntimeError(f"moot serve did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{moot.log_tail()}")
+    raise RuntimeError(f"{what} did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{moot.log_tail()}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -328,17 +329,43 @@ async def moot_server(
     launcher: what python runs instead of `-m server.cli` (e.g. a script that wraps the CLI in a profiler)."""
     log_path = workdir / "moot.log"
     env = moot_environment(base_url, database_url, workdir, run_workers, extra_env or {})
-    command = [sys.executable, *launcher, "serve", "--no-migrate", *serve_args]
-    with log_path.open("ab") as log:
-        # A session of its own: Ctrl+C reaches only this process, which then stops Moot in order.
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+    process = spawn_moot(["serve", "--no-migrate", *serve_args], env, log_path, launcher)
     moot = MootProcess(base_url=base_url, process=process, log_path=log_path)
     try:
         await _wait_ready(moot)
         yield moot
     finally:
         await asyncio.to_thread(_stop, process)
+
+
+def spawn_moot(args: Sequence[str], env: Mapping[str, str], log_path: Path,
+               launcher: Sequence[str] = ("-m", "server.cli")) -> subprocess.Popen[bytes]:
+    """Start `moot ARGS` (through `python LAUNCHER`), its output appended to log_path."""
+    with log_path.open("ab") as log:
+        # A session of its own: Ctrl+C reaches only this process, which then stops Moot in order.
+        return subprocess.Popen([sys.executable, *launcher, *args], cwd=REPO, env=dict(env), stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@asynccontextmanager
+async def moot_workers(count: int, base_url: str, database_url: str, workdir: Path, *,
+                       extra_env: Mapping[str, str] | None = None) -> AsyncIterator[list[MootProcess]]:
+    """`count` `moot worker` processes for the Moot at base_url (PostgreSQL: they share the queues through
+    SKIP LOCKED), each answering /readyz and /metrics on a port of its own (its MootProcess.base_url), with
+    its log in workdir/workerN.log; yielded once every one is ready (its queue loop has taken a turn)."""
+    env = moot_environment(base_url, database_url, workdir, False, extra_env or {})
+    workers: list[MootProcess] = []
+    try:
+        for number in range(1, count + 1):
+            listen = f"127.0.0.1:{free_port()}"
+            log_path = workdir / f"worker{number}.log"
+            workers.append(MootProcess(f"http://{listen}", spawn_moot(["worker", "--listen", listen], env, log_path),
+                                       log_path))
+        for number, worker in enumerate(workers, 1):
+            await _wait_ready(worker, "/readyz", f"moot worker {number}")
+        yield workers
+    finally:
+        await asyncio.gather(*(asyncio.to_thread(_stop, worker.process) for worker in workers))
 
 
 def positive(text: str) -> int:

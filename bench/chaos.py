@@ -34,7 +34,7 @@ BENCH = Path(__file__).resolve().parent
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-from benchlib import REPO, free_port, moot_environment  # noqa: E402 (after the path fix above)
+from benchlib import free_port, moot_environment, spawn_moot  # noqa: E402 (after the path fix above)
 from federation.signatures import ACTIVITY_JSON, generate_rsa_keypair, sign_request  # noqa: E402
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -83,10 +83,8 @@ class Fleet:
 
     def start(self, name: str) -> None:
         moot_args = ["serve", "--no-migrate"] if name == "serve" else ["worker"]
-        with (self.cfg.workdir / f"{name}.log").open("ab") as log:
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, str(LAUNCHER), str(self.cfg.lease), *moot_args], cwd=REPO, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes[name] = spawn_moot(moot_args, self.env, self.cfg.workdir / f"{name}.log",
+                                          launcher=(str(LAUNCHER), str(self.cfg.lease)))
 
     def kill(self, name: str) -> None:
         process = self.processes[name]

@@ -9,7 +9,17 @@ workers on, so the real worker loop does the fan-out. The clock runs from the AP
 The ceiling, measured in the same run: RSA-2048 signatures per second on a pool of one thread per core
 (the part of a delivery that cannot be skipped). The receivers run in this process and share the 2 cores.
 
+--workers N (PostgreSQL only): `moot serve` runs with its workers off (MOOT_RUN_WORKERS=0) beside N `moot
+worker` processes on the same database, which share the fan-out and its deliveries (claimed with SELECT ...
+FOR UPDATE SKIP LOCKED), so claiming, sending and recording run on more than one event loop. Each worker
+then gets cores // N signing threads (at least one; --signing-threads overrides): two processes on two
+cores each have an event loop and a signer, rather than four signers fighting two event loops for the
+cores. The bench reads each worker's deliveries from its /metrics and adds up the CPU of every Moot process.
+Another process cannot wake a worker: it finds new rows at its next poll (up to 1 s), which shows in the
+time to the first delivery; the sending span (first to last delivery answered) is printed beside it.
+
     .venv/bin/python bench/fanout_bench.py [--followers 1000] [--inboxes 200] [--per-host 8] [--database-url URL]
+                                           [--workers N] [--signing-threads N]
 
 Needs Linux, where all of 127.0.0.0/8 reaches the loopback interface. Nothing leaves loopback.
 """
@@ -20,12 +30,15 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
 import re
+import secrets
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,8 +51,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from benchlib import (
-    MachineCpu, MootProcess, cpu_report, database_session, engine_description, free_port, load_average,
-    moot_server, positive, print_machine, run_benchmark, say, throwaway_database,
+    MachineCpu, MootProcess, cpu_report, database_session, engine_description, free_port, is_sqlite, load_average,
+    moot_server, moot_workers, positive, print_machine, run_benchmark, say, throwaway_database,
 )
 from federation.local_actors import create_page, create_token, create_user
 from models.actors import Actor
@@ -51,6 +64,7 @@ from server.settings import Settings
 GRACE = 0.5  # seconds to keep listening after the last expected delivery, to catch duplicates
 BIND_ATTEMPTS = 3
 _SIGNATURE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+_DELIVERIES_METRIC = re.compile(r'^moot_deliveries_total\{result="\w+"\} ([0-9.e+]+)$', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -162,6 +176,46 @@ def remote_actor(index: int, receivers: Receivers, now: datetime) -> Actor:
                  fetched_at=now)
 
 
+# --- Moot's processes ---------------------------------------------------------------------------
+
+
+@dataclass
+class Fleet:
+    """`moot serve` (workers on, or off beside `moot worker` processes) and how to read what each one did."""
+
+    serve: MootProcess
+    workers: list[MootProcess]
+    metrics_token: str
+
+    def cpu_seconds(self) -> list[float | None]:
+        """CPU of each process: serve first, then the workers."""
+        return [process.cpu_seconds() for process in (self.serve, *self.workers)]
+
+    async def worker_deliveries(self, session: aiohttp.ClientSession) -> list[int]:
+        """Delivery attempts each worker has made so far (its moot_deliveries_total, every result)."""
+        counts = []
+        for worker in self.workers:
+            async with session.get(f"{worker.base_url}/metrics",
+                                   headers={"Authorization": f"Bearer {self.metrics_token}"}) as response:
+                text = await response.text()
+                if response.status != 200:
+                    raise RuntimeError(f"{worker.base_url}/metrics answered {response.status}: {text[:200]}")
+            counts.append(round(sum(float(value) for value in _DELIVERIES_METRIC.findall(text))))
+        return counts
+
+    def log_tails(self) -> str:
+        return "\n".join([self.serve.log_tail()] + [f"--- worker {n}:\n{w.log_tail()}"
+                                                     for n, w in enumerate(self.workers, 1)])
+
+
+def signing_threads_for(args: argparse.Namespace) -> int:
+    """MOOT_SIGNING_THREADS for each Moot process: as asked, else with --workers the cores shared among the
+    worker processes (at least one each), else 0 (Moot's default: one per core, at least two)."""
+    if args.signing_threads:
+        return int(args.signing_threads)
+    return max(1, (os.cpu_count() or 2) // args.workers) if args.workers else 0
+
+
 # --- checking what arrived ------------------------------------------------------------------------
 
 
@@ -198,9 +252,15 @@ class PostResult:
     activity_ids: set[str]
     bad_signatures: list[str]
     sampled: int
-    server_cpu: float | None
+    process_cpu: list[float | None]  # serve, then each worker
+    worker_deliveries: list[int]  # each worker's delivery attempts for this post (empty without --workers)
     client_cpu: float
     machine_cpu: MachineCpu | None
+
+    @property
+    def server_cpu(self) -> float | None:
+        """CPU of all Moot processes together."""
+        return None if any(cpu is None for cpu in self.process_cpu) else sum(self.process_cpu)  # type: ignore[misc]
 
 
 def _cpu_used(before: float | None, after: float | None) -> float | None:
@@ -226,29 +286,32 @@ async def publish_post(session: aiohttp.ClientSession, moot: MootProcess, page: 
             raise RuntimeError(f"POST /api/v1/statuses answered {response.status}: {await response.text()}")
 
 
-async def post_once(session: aiohttp.ClientSession, moot: MootProcess, page: Page, receivers: Receivers,
+async def post_once(session: aiohttp.ClientSession, fleet: Fleet, page: Page, receivers: Receivers,
                     number: int, args: argparse.Namespace) -> PostResult:
     receivers.expect(args.inboxes)
-    server_cpu, client_cpu, machine_cpu = moot.cpu_seconds(), time.process_time(), MachineCpu.now()
+    sent_before = await fleet.worker_deliveries(session)  # read before the clock starts: it costs a query
+    process_cpu, client_cpu, machine_cpu = fleet.cpu_seconds(), time.process_time(), MachineCpu.now()
     start = time.perf_counter()
-    await publish_post(session, moot, page, number)
+    await publish_post(session, fleet.serve, page, number)
     api_seconds = time.perf_counter() - start
     try:
         await asyncio.wait_for(receivers.done.wait(), timeout=args.timeout)
     except TimeoutError:
         raise RuntimeError(f"only {len(receivers.arrivals)} of {args.inboxes} deliveries within {args.timeout} s:\n"
-                           f"{moot.log_tail()}") from None
+                           f"{fleet.log_tails()}") from None
     total_seconds = max(a.answered_at for a in receivers.arrivals) - start
-    server_after, machine_after = moot.cpu_seconds(), MachineCpu.now()
+    process_after, machine_after = fleet.cpu_seconds(), MachineCpu.now()
     client_used = time.process_time() - client_cpu
-    await asyncio.sleep(GRACE)  # anything arriving now is a duplicate
+    await asyncio.sleep(GRACE)  # anything arriving now is a duplicate; the senders have counted theirs
     arrivals = list(receivers.arrivals)
+    sent_after = await fleet.worker_deliveries(session)
     sampled, problems = check_signatures(arrivals, page, args.verify_sample)
     return PostResult(
         number=number, api_seconds=api_seconds, first_seconds=min(a.answered_at for a in arrivals) - start,
         total_seconds=total_seconds, per_host=Counter(a.address for a in arrivals),
         activity_ids={str(json.loads(a.body).get("id")) for a in arrivals}, bad_signatures=problems,
-        sampled=sampled, server_cpu=_cpu_used(server_cpu, server_after), client_cpu=client_used,
+        sampled=sampled, process_cpu=[_cpu_used(b, a) for b, a in zip(process_cpu, process_after)],
+        worker_deliveries=[a - b for b, a in zip(sent_before, sent_after)], client_cpu=client_used,
         machine_cpu=None if machine_cpu is None or machine_after is None else machine_after.since(machine_cpu),
     )
 
@@ -294,15 +357,31 @@ def report_post(result: PostResult, receivers: Receivers, args: argparse.Namespa
         f"{result.first_seconds * 1000:.0f} ms, last at {result.total_seconds * 1000:.0f} ms")
     say(f"  total (API call -> last delivery answered): {result.total_seconds:.3f} s")
     say(f"  deliveries/s:    {deliveries / result.total_seconds:,.0f} ({deliveries} deliveries; {load_average()})")
+    span = result.total_seconds - result.first_seconds
+    if span > 0:
+        say(f"  while sending:   {deliveries / span:,.0f} deliveries/s (first to last answered, {span:.3f} s)")
     say(f"  per inbox:       {exact} of {len(receivers.addresses)} got exactly one "
         f"(missing {len(missing)}, duplicated {len(duplicated)}); activities seen: {len(result.activity_ids)}")
     if args.verify_sample:
         say(f"  signatures:      {result.sampled - len(result.bad_signatures)} of {result.sampled} sampled verify"
             + (f"; e.g. {result.bad_signatures[0]}" if result.bad_signatures else ""))
+    label = f"moot serve + {len(result.worker_deliveries)} workers" if result.worker_deliveries else "moot server"
     for index, line in enumerate(cpu_report(result.total_seconds, result.server_cpu, result.client_cpu,
-                                            result.machine_cpu)):
+                                            result.machine_cpu, label)):
         say(f"  {'CPU:' if index == 0 else '':17s}{line}")
+    if result.server_cpu is not None and deliveries:
+        say(f"  Moot CPU:        {result.server_cpu / deliveries * 1000:.2f} s per 1,000 deliveries (all its processes)")
+    if result.worker_deliveries:
+        serve_cpu, *worker_cpu = result.process_cpu
+        say("  per process:     " + "; ".join(
+            [f"serve {_seconds(serve_cpu)} CPU"] + [f"worker {n} {sent} deliveries, {_seconds(cpu)} CPU"
+                                                    for n, (sent, cpu) in enumerate(zip(result.worker_deliveries,
+                                                                                        worker_cpu), 1)]))
     return exact == len(receivers.addresses) and not result.bad_signatures and len(result.activity_ids) == 1
+
+
+def _seconds(cpu: float | None) -> str:
+    return "n/a" if cpu is None else f"{cpu:.2f} s"
 
 
 def report_summary(results: list[PostResult], states: Counter[str], args: argparse.Namespace,
@@ -336,18 +415,29 @@ async def run(args: argparse.Namespace) -> bool:
                 base_url = f"http://127.0.0.1:{free_port()}"
                 say(f"creating the page and {args.followers:,} followers")
                 page = await populate(database_url, base_url, args.followers, receivers)
-                say(f"starting moot serve (workers on) on {base_url}")
                 ok = True
                 results: list[PostResult] = []
-                env = {"MOOT_DELIVERY_PER_HOST": str(args.per_host)}
+                token = secrets.token_urlsafe(16)
+                env = {"MOOT_DELIVERY_PER_HOST": str(args.per_host), "MOOT_METRICS_TOKEN": token}
                 if args.concurrency:
                     env["MOOT_DELIVERY_CONCURRENCY"] = str(args.concurrency)
-                async with moot_server(base_url, database_url, workdir, run_workers=True, extra_env=env) as moot:
-                    async with aiohttp.ClientSession() as session:
-                        for number in range(1, args.posts + 1):
-                            say(f"timing post {number} of {args.posts}")
-                            results.append(await post_once(session, moot, page, receivers, number, args))
-                            ok = report_post(results[-1], receivers, args) and ok
+                threads = signing_threads_for(args)
+                if threads:
+                    env["MOOT_SIGNING_THREADS"] = str(threads)
+                say(f"starting moot serve on {base_url}, " + (
+                    f"workers off, and {args.workers} moot worker processes" if args.workers else "workers on")
+                    + f"; signing threads per process: {threads or 'Moot default (one per core, at least two)'}")
+                async with AsyncExitStack() as stack:
+                    serve = await stack.enter_async_context(
+                        moot_server(base_url, database_url, workdir, run_workers=not args.workers, extra_env=env))
+                    workers = await stack.enter_async_context(
+                        moot_workers(args.workers, base_url, database_url, workdir, extra_env=env))
+                    fleet = Fleet(serve, workers, token)
+                    session = await stack.enter_async_context(aiohttp.ClientSession())
+                    for number in range(1, args.posts + 1):
+                        say(f"timing post {number} of {args.posts}")
+                        results.append(await post_once(session, fleet, page, receivers, number, args))
+                        ok = report_post(results[-1], receivers, args) and ok
             finally:
                 await receivers.close()
             async with database_session(database_url):
@@ -372,7 +462,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=0,
                         help="MOOT_DELIVERY_CONCURRENCY (default: Moot's own default)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for all deliveries (default 60)")
+    parser.add_argument("--workers", type=int, default=0, metavar="N",
+                        help="PostgreSQL only: run moot serve with its workers off (MOOT_RUN_WORKERS=0) and N "
+                             "`moot worker` processes sharing the deliveries (default 0: serve runs the workers)")
+    parser.add_argument("--signing-threads", type=positive, metavar="N",
+                        help="MOOT_SIGNING_THREADS for every Moot process (default: with --workers, the cores "
+                             "divided among the workers, at least 1 each, so 1 for 2 workers on 2 cores; "
+                             "without, Moot's own default of one per core)")
     args = parser.parse_args(argv)
+    if args.workers < 0:
+        parser.error("--workers cannot be negative")
+    if args.workers and (args.database_url is None or is_sqlite(args.database_url)):
+        parser.error("--workers needs PostgreSQL (--database-url postgres://...): on SQLite one process claims "
+                     "the queues, so extra worker processes would only wait for its lock")
     if args.inboxes > args.followers:
         parser.error("--inboxes cannot exceed --followers (each inbox needs a follower)")
     if args.inboxes > 60_000:

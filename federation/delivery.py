@@ -19,6 +19,7 @@ from federation.metrics import record_delivery, record_fanouts
 from federation.leases import LeaseKeeper, keeping
 from federation.queue import backoff_delay, claim, retry_after, utcnow
 from federation.delivery_signing import Prepared, sign_all, signing_jobs
+from federation.delivery_rows import insert_deliveries
 from models.actors import Actor
 from models.follows import ACCEPTED, Follow
 from federation.insights.events import remove_follows
@@ -105,16 +106,10 @@ async def _expand(ctx: "FederationContext", fanouts: list[FanOut]) -> None:
         if key not in resolved:
             resolved[key] = await audience_inboxes(ctx, fanout.audience)
         planned.append((fanout, resolved[key]))
-    now = utcnow()
-    async with in_transaction():
-        await Delivery.bulk_create(
-            [
-                Delivery(activity_id=fanout.activity_id, inbox_url=inbox, host=_host(inbox), next_attempt_at=now)
-                for fanout, inboxes in planned
-                for inbox in inboxes
-            ],
-            batch_size=500,
-        )
+    hosts = {inbox: _host(inbox) for inboxes in resolved.values() for inbox in inboxes}  # once per pass
+    rows = [(fanout.activity_id, inbox, hosts[inbox]) for fanout, inboxes in planned for inbox in inboxes]
+    async with in_transaction() as db:
+        await insert_deliveries(db, rows, utcnow())
         await FanOut.filter(id__in=[fanout.id for fanout in fanouts]).update(state=DONE, locked_until=None)
         # A page post's reach (insights).
         await record_fanouts_reach([(fanout.activity_id, fanout.audience, inboxes) for fanout, inboxes in planned])
