@@ -1,0 +1,329 @@
+"""End to end: signed group posts over HTTP, accepted by `moot serve`, then screened, stored and relayed into
+fan-out rows by the workers. How many posts a second, from the first POST until the inbox queue is empty?
+
+This is issue 14's headline measure (accepted, screened, stored, relayed into fan-out rows; `moot serve` and the
+workers sharing the machine), where bench/group_posts_bench.py times the worker alone, in-process, and
+bench/inbox_bench.py the intake alone.
+
+Untimed set-up: a throwaway database (SQLite file or a new PostgreSQL database); `moot` commands make an owner
+and the public group `gardening`. A fake remote server in this process serves --actors senders (their actor
+documents and keys) and answers 202 to anything POSTed to it (the group's Accepts and relays: every sender's
+shared inbox is on it). Each sender joins the group with a signed Follow, which the workers accept. Then every
+timed request is signed before the clock starts: Create{Note} as Lemmy sends it into a group (to Public, cc and
+audience the group), --replies of them comments on an earlier post (inReplyTo, and a Mention of its author).
+Timed: load generator processes of their own POST them to Moot's shared inbox (as Mastodon delivers; Lemmy
+uses the group's inbox, which takes the same path) with a fixed concurrency; the clock stops when the inbox
+queue is empty. Processes: `moot serve` (with its workers, or --serve-processes N sharing the port with
+workers off), plus --workers K `moot worker` processes (PostgreSQL only for either).
+The ceiling, measured in the same run: the same requests to the bare handler of bench/ceiling_bench.py (body,
+Digest, signature parse, JSON, one RSA verify; no database) with as many server processes.
+Checks: every request answered 202, every post stored exactly once in the group with the right parent, every
+inbox row done and applied, two Announces per post from the group. Exits 1 when a check fails.
+
+    .venv/bin/python bench/group_e2e_bench.py [--posts 5000] [--replies 0.7] [--workers 1] [--database-url URL]
+
+Everything talks to 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, AsyncIterator, Sequence
+
+import aiohttp
+from aiohttp import web
+
+from benchlib import (
+    MachineCpu, cpu_report, engine_description, fire_from_processes, free_port, is_sqlite, load_average,
+    moot_environment, moot_server, moot_workers, positive, print_machine, run_benchmark, run_cli, say,
+    throwaway_database, tree_cpu_seconds,
+)
+from ceiling_bench import describe, measure_ceiling
+from group_posts_bench import MAX_DEPTH, parent_of, share
+from inbox_bench import ACTIVITY_JSON, AS, NO_RATE_LIMITS, PUBLIC, Sender, in_threads, new_sender, sign
+from moderation_load import query
+
+OWNER = "gardener"
+GROUP = "gardening"
+DRAIN_POLL = 0.2
+JOIN_TIMEOUT = 120.0
+
+
+class MemberServer:
+    """The fake remote: the senders' actor documents, and 202 for anything POSTed (Accepts, relays)."""
+
+    def __init__(self) -> None:
+        self.base_url = ""
+        self.senders: dict[str, Sender] = {}
+        self.received: Counter[str] = Counter()
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_get("/users/{name}", self._actor)
+        app.router.add_post("/{path:.*}", self._inbox)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _actor(self, request: web.Request) -> web.Response:
+        sender = self.senders.get(request.match_info["name"])
+        if sender is None:
+            raise web.HTTPNotFound()
+        return web.json_response(sender.document(self.base_url), content_type=ACTIVITY_JSON)
+
+    async def _inbox(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        with contextlib.suppress(ValueError, AttributeError):
+            self.received[str(json.loads(body).get("type"))] += 1
+        return web.Response(status=202)
+
+
+def note_id(sender: Sender, number: int) -> str:
+    return f"{sender.uri}/notes/{number}"
+
+
+def create_note(senders: Sequence[Sender], group_uri: str, number: int, replies: float) -> bytes:
+    """A Create{Note} as Lemmy sends it into a group; a comment names its parent and mentions its author."""
+    sender = senders[number % len(senders)]
+    cc: list[str] = [group_uri]
+    extra: dict[str, Any] = {}
+    parent = parent_of(number, replies)
+    if parent is not None:
+        parent_author = senders[parent % len(senders)]
+        cc.append(parent_author.uri)
+        extra = {"inReplyTo": note_id(parent_author, parent),
+                 "tag": [{"type": "Mention", "href": parent_author.uri, "name": f"@{parent_author.name}"}]}
+    note = note_id(sender, number)
+    return json.dumps({
+        "@context": AS, "id": f"{note}/create", "type": "Create", "actor": sender.uri,
+        "to": [PUBLIC], "cc": cc, "audience": group_uri,
+        "object": {"id": note, "type": "Note", "attributedTo": sender.uri, "to": [PUBLIC], "cc": cc,
+                   "audience": group_uri, "content": f"<p>Seedlings, day {number}: the tomatoes are up.</p>",
+                   "mediaType": "text/html", "published": "2026-12-01T10:00:00Z", **extra},
+    }).encode()
+
+
+def follow(sender: Sender, group_uri: str) -> bytes:
+    return json.dumps({"@context": AS, "id": f"{sender.uri}/follows/{GROUP}", "type": "Follow",
+                       "actor": sender.uri, "object": group_uri}).encode()
+
+
+async def group_uri_of(base_url: str) -> str:
+    host = base_url.removeprefix("http://")
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base_url}/.well-known/webfinger",
+                               params={"resource": f"acct:{GROUP}@{host}"}) as response:
+            links = (await response.json())["links"]
+    return next(link["href"] for link in links if link.get("rel") == "self")
+
+
+async def join_all(database_url: str, inbox_url: str, group_uri: str, senders: Sequence[Sender]) -> None:
+    """Each sender follows the group (signed, through the inbox); returns once the workers accepted them all."""
+    requests = [sign(sender, inbox_url, follow(sender, group_uri)) for sender in senders]
+    async with aiohttp.ClientSession() as session:
+        for request in requests:
+            async with session.post(inbox_url, data=request.body, headers=request.headers) as response:
+                if response.status != 202:
+                    raise RuntimeError(f"Follow answered {response.status}: {await response.text()}")
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    sql = (f"SELECT count(*) FROM follow f JOIN actor g ON g.id = f.target_id "
+           f"WHERE g.uri = '{group_uri}' AND f.state = 'accepted'")
+    while time.monotonic() < deadline:
+        (accepted,), = await query(database_url, sql)
+        if accepted >= len(senders):
+            return
+        await asyncio.sleep(DRAIN_POLL)
+    raise RuntimeError(f"only {accepted} of {len(senders)} follows accepted after {JOIN_TIMEOUT:.0f} s")
+
+
+async def wait_drained(database_url: str, expected: int, started: float, timeout: float) -> float | None:
+    """perf_counter when every one of the `expected` timed rows is stored and none is pending, or None."""
+    sql = "SELECT (SELECT count(*) FROM inbox_item), (SELECT count(*) FROM inbox_item WHERE state = 'pending')"
+    last_said = 0.0
+    while time.perf_counter() < started + timeout:
+        (rows, pending), = await query(database_url, sql)
+        now = time.perf_counter()
+        if rows >= expected and pending == 0:
+            return now
+        if now - last_said >= 2.0:
+            say(f"  {now - started:5.1f} s: {rows:,} inbox rows, {pending:,} pending")
+            last_said = now
+        await asyncio.sleep(DRAIN_POLL)
+    return None
+
+
+async def check(database_url: str, senders: Sequence[Sender], group_uri: str, posts: int, replies: float,
+                answered: Counter[int | str]) -> bool:
+    ok = True
+    if answered.get(202, 0) != posts:
+        say(f"CHECK FAILED: answers {dict(answered)} (expected {posts:,} times 202)")
+        ok = False
+    rows = await query(database_url, f"SELECT p.id, p.uri, p.in_reply_to_id FROM post p JOIN actor g ON "
+                                     f"g.id = p.group_id WHERE g.uri = '{group_uri}' AND NOT p.is_local")
+    stored = Counter(uri for _, uri, _ in rows)
+    ids = {uri: row_id for row_id, uri, _ in rows}
+    parents = {uri: parent for _, uri, parent in rows}
+    expected = {note_id(senders[n % len(senders)], n): n for n in range(posts)}
+    twice = [uri for uri, times in stored.items() if times > 1]
+    if set(stored) != set(expected) or twice:
+        say(f"CHECK FAILED: {len(set(stored) & set(expected)):,} of {posts:,} posts stored, {len(twice)} twice")
+        ok = False
+    wrong = 0
+    for uri, number in expected.items():
+        parent = parent_of(number, replies)
+        want = None if parent is None else ids.get(note_id(senders[parent % len(senders)], parent))
+        wrong += parents.get(uri) != want
+    if wrong:
+        say(f"CHECK FAILED: {wrong} posts with the wrong parent")
+        ok = False
+    outcomes = Counter((state, outcome) for state, outcome in
+                       await query(database_url, "SELECT state, outcome FROM inbox_item"))
+    if outcomes != Counter({("done", "applied"): posts + len(senders)}):
+        say(f"CHECK FAILED: inbox rows {dict(outcomes)} (expected {posts + len(senders):,} done and applied)")
+        ok = False
+    (announces,), = await query(database_url, f"SELECT count(*) FROM outbound_activity o JOIN actor g ON "
+                                              f"g.id = o.actor_id WHERE g.uri = '{group_uri}' AND o.type = 'Announce'")
+    if announces != 2 * posts:
+        say(f"CHECK FAILED: {announces:,} Announces from the group (expected {2 * posts:,})")
+        ok = False
+    return ok
+
+
+@contextlib.asynccontextmanager
+async def moot_fleet(args: argparse.Namespace, base_url: str, database_url: str,
+                     workdir: Path) -> AsyncIterator[list[int]]:
+    """`moot serve` (workers on unless there are worker processes) and the worker processes; yields their pids."""
+    serve_args = ["--processes", str(args.serve_processes)] if args.serve_processes > 1 else []
+    async with moot_server(base_url, database_url, workdir, run_workers=args.workers == 0,
+                           extra_env=NO_RATE_LIMITS, serve_args=serve_args) as moot:
+        async with moot_workers(args.workers, base_url, database_url, workdir, extra_env=NO_RATE_LIMITS) as workers:
+            yield [moot.process.pid, *(worker.process.pid for worker in workers)]
+
+
+def cpu_of(pids: Sequence[int]) -> float | None:
+    seconds = [tree_cpu_seconds(pid) for pid in pids]
+    return None if any(value is None for value in seconds) else sum(value or 0.0 for value in seconds)
+
+
+async def run(args: argparse.Namespace) -> bool:
+    with tempfile.TemporaryDirectory(prefix="moot-e2e-bench-") as tmp:
+        workdir = Path(tmp)
+        async with throwaway_database(args.database_url, workdir) as database_url:
+            if is_sqlite(database_url) and (args.workers or args.serve_processes > 1):
+                say("SQLite is a one-process engine: --workers and --serve-processes need PostgreSQL")
+                return False
+            print_machine(await engine_description(database_url))
+            base_url = f"http://127.0.0.1:{free_port()}"
+            env = moot_environment(base_url, database_url, workdir, False, {})
+            for command in (("migrate",), ("user", "create", OWNER), ("group", "create", GROUP, "--owner", OWNER)):
+                await asyncio.to_thread(run_cli, env, *command)
+            members = MemberServer()
+            await members.start()
+            try:
+                say(f"preparing {args.actors} senders on {members.base_url}")
+                senders = await in_threads("RSA keys generated", [[n] for n in range(args.actors)],
+                                           lambda chunk: [new_sender(members.base_url, f"member{n}") for n in chunk])
+                members.senders = {sender.name: sender for sender in senders}
+                return await timed(args, base_url, database_url, workdir, senders, members)
+            finally:
+                await members.close()
+
+
+async def timed(args: argparse.Namespace, base_url: str, database_url: str, workdir: Path, senders: list[Sender],
+                members: MemberServer) -> bool:
+    inbox_url = f"{base_url}/inbox"
+    async with moot_fleet(args, base_url, database_url, workdir) as pids:
+        group_uri = await group_uri_of(base_url)
+        say(f"{len(senders)} senders join {group_uri} (signed Follows, accepted by the workers)")
+        await join_all(database_url, inbox_url, group_uri, senders)
+        say(f"signing {args.posts:,} posts ({args.replies:.0%} replies) before the clock starts")
+        numbers = [[n for n in range(start, min(args.posts, start + 250))] for start in range(0, args.posts, 250)]
+        requests = await in_threads("requests signed", numbers, lambda chunk: [
+            sign(senders[n % len(senders)], inbox_url, create_note(senders, group_uri, n, args.replies))
+            for n in chunk])
+        processes = f"moot serve{f' --processes {args.serve_processes}' if args.serve_processes > 1 else ''}" + \
+            (f" (workers off) + {args.workers} moot worker" if args.workers else " (with its workers)")
+        say(f"timing: {processes}, {args.concurrency} in flight from {args.generators} generator(s); {load_average()}")
+        cpu_before, machine_before = cpu_of(pids), MachineCpu.now()
+        started = time.perf_counter()
+        load = await asyncio.to_thread(fire_from_processes, inbox_url, [(r.body, r.headers) for r in requests],
+                                       args.concurrency, args.generators)
+        accepted_at = time.perf_counter()
+        drained_at = await wait_drained(database_url, args.posts + len(senders), started, args.drain_timeout)
+        cpu_after, machine_after = cpu_of(pids), MachineCpu.now()
+    if drained_at is None:
+        say(f"CHECK FAILED: the inbox queue was not empty after {args.drain_timeout:.0f} s")
+        return False
+    accepted = load.statuses.get(202, 0)
+    elapsed = drained_at - started
+    moot_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    machine = None if machine_before is None or machine_after is None else machine_after.since(machine_before)
+    say(f"RESULT accepted: {accepted:,} of {args.posts:,} in {accepted_at - started:.2f} s "
+        f"({accepted / (accepted_at - started):,.0f}/s)")
+    say(f"RESULT end to end: {args.posts / elapsed:,.0f} group posts/s accepted, screened, stored and relayed into "
+        f"fan-out rows ({elapsed:.2f} s from the first POST until the inbox queue was empty); {load_average()}")
+    if moot_cpu is not None:
+        say(f"  Moot CPU per post: {moot_cpu / args.posts * 1000:.2f} ms (all its processes, the queue's later "
+            f"fan-outs and deliveries included)")
+    for line in cpu_report(elapsed, moot_cpu, load.generator_cpu, machine, server_label="moot processes"):
+        say(f"  {line}")
+    say(f"  the member server received {dict(members.received)}")
+    ok = await check(database_url, senders, group_uri, args.posts, args.replies, Counter(load.statuses))
+    if not args.no_ceiling:
+        say("timing the same requests against the bare handler (the ceiling), same generator")
+        keys = {sender.key_id: sender.public_pem for sender in senders}
+        ceiling = await measure_ceiling("verify", max(args.serve_processes, 1), keys,
+                                        [(r.body, r.headers) for r in requests], args.concurrency, args.generators,
+                                        workdir)
+        for line in describe(ceiling, "ceiling, same run: bare aiohttp handler (body, Digest, signature, JSON, "
+                             "one RSA verify; nothing stored)"):
+            say(f"  {line}")
+        say(f"  ratio: end to end {args.posts / elapsed:,.0f}/s = "
+            f"{args.posts / elapsed / ceiling.accepted_per_second:.0%} of the bare handler's intake")
+    say("checks passed" if ok else "CHECKS FAILED")
+    return ok
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="sqlite://PATH (a new file) or postgres://USER@HOST:PORT/DB "
+                        "(a database bench_* is created there and dropped); default: a temporary SQLite file")
+    parser.add_argument("--posts", type=positive, default=5000, help="timed posts (default 5000)")
+    parser.add_argument("--replies", type=share, default=0.7,
+                        help=f"the share of posts that are comments, at most {MAX_DEPTH} deep (default 0.7)")
+    parser.add_argument("--actors", type=positive, default=50, help="remote members, one key each (default 50)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="moot worker processes; 0 (default): the workers of moot serve (PostgreSQL for >0)")
+    parser.add_argument("--serve-processes", type=positive, default=1,
+                        help="moot serve --processes N, workers off (PostgreSQL only for N>1; needs --workers)")
+    parser.add_argument("--concurrency", type=positive, default=64, help="requests in flight (default 64)")
+    parser.add_argument("--generators", type=positive, default=1, help="load generator processes (default 1)")
+    parser.add_argument("--drain-timeout", type=float, default=600.0,
+                        help="seconds to wait for the inbox queue to empty (default 600)")
+    parser.add_argument("--no-ceiling", action="store_true", help="skip the bare-handler ceiling")
+    args = parser.parse_args(argv)
+    if args.serve_processes > 1 and args.workers == 0:
+        parser.error("--serve-processes N runs moot serve with its workers off: give --workers too")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_benchmark(run, parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
