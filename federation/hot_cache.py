@@ -1,19 +1,26 @@
-"""What every inbox item of a batch re-reads, read once for the batch (federation/inbox/dispatch.py).
+"""What every inbox item of a batch re-reads, read once for the batch, and what it writes, written once
+(federation/inbox/dispatch.py).
 
 The worker applies a run of group posts in one transaction. While it does, this module holds for that run:
 the senders' actor rows and which of the activities a moderator approved (read once per claim, again after
 any item applied alone), and for each group its profile, moderators, and the bans, mutes and memberships of
-the batch's senders (six queries per group and batch instead of five per post). The Announces the relay makes
-are written together before the commit (one bulk insert each for the activities and their fan-outs, and no
-fan-out for a group with no remote followers), and so are the posts' boost ids (one UPDATE). Which of the
-batch's posts are stored already is read once too (one SELECT), so a new post is inserted without a lookup.
+the batch's senders, whether anyone elsewhere follows it and whether it runs check-ins (seven queries per
+group and batch instead of five per post); the posts its replies answer (one SELECT for the batch's parents)
+and every post a thread walk reads, by URI and by id. Which of the batch's posts are stored already is read
+once too (one SELECT), so a new post is inserted without a lookup.
+
+Writes wait for flush(), just before the commit: the new posts whose follow-ups write nothing that names them
+(most posts and comments: federation/remote_posts.py decides) in one INSERT, with ids reserved from the post
+sequence up front so the items can name them meanwhile; the replies linked to parents that came late; the
+Announces the relay makes and their fan-outs (one multi-row INSERT each, and no fan-out for a group with no
+remote followers); and the boost ids of posts inserted at once (one UPDATE).
 
 Invalidation: the cache lives for one batch transaction only (at most BATCH_SECONDS) and is dropped at its
 commit. A batch holds only Creates of posts, which change none of what is cached (a ban, a mute, a role, a
-membership, a group's settings or an approval come from other activities or from local actions, and those
-are applied outside any batch). So whatever a local action or another activity changes applies from the
-next batch on, and within a batch nothing cached goes stale through the batch's own work.
-Outside a batch (current() is None) every caller reads the database as before.
+membership, a group's settings, an approval or a thread's lock come from other activities or from local
+actions, and those are applied outside any batch, or commit while this batch runs and apply from the next).
+The posts the batch stores itself are added to what it knows as it stores them, so a reply to a post of the
+same batch finds it. Outside a batch (current() is None) every caller reads the database as before.
 """
 from __future__ import annotations
 
