@@ -83,7 +83,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
                 if args.listen else None
             print("worker running; Ctrl+C stops" + (f" (health and metrics on http://{args.listen})" if runner else ""))
             try:
-                await run_worker(fed, asyncio.Event())
+                await run_worker(fed, asyncio.Event(), settings.database_url)
             finally:
                 if runner is not None:
                     await runner.cleanup()

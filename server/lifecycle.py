@@ -128,7 +128,7 @@ async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(run_worker(app[keys.FEDERATION], stop))
+    task = asyncio.create_task(run_worker(app[keys.FEDERATION], stop, app[keys.SETTINGS].database_url))
     yield
     stop.set()
     with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):

@@ -1,5 +1,6 @@
-"""LISTEN `moot_stream` on PostgreSQL and wake this process's streaming hub when another process (or this one)
-commits new posts or notifications (the trigger is in models/migrations/0014_streaming.py)."""
+"""LISTEN on PostgreSQL and wake something of this process when another process (or this one) commits rows:
+`moot_stream` wakes the streaming hub for new posts and notifications (the trigger is in
+models/migrations/0014_streaming.py), `moot_queue` the worker for new queue rows (0020_queue_wakeups.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 CHANNEL = "moot_stream"
+QUEUE_CHANNEL = "moot_queue"
 RETRY_SECONDS = 5.0
 
 
@@ -23,9 +25,10 @@ def _dsn(database_url: str) -> str:
 
 
 class StreamListener:
-    def __init__(self, database_url: str, wake: Callable[[], None]) -> None:
+    def __init__(self, database_url: str, wake: Callable[[], None], channel: str = CHANNEL) -> None:
         self.dsn = _dsn(database_url)
         self.wake = wake
+        self.channel = channel
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -38,18 +41,18 @@ class StreamListener:
                 await self._task
 
     async def _run(self) -> None:
-        """Keep one connection listening; after a lost connection, reconnect (the hub's poll covers the gap)."""
+        """Keep one connection listening; after a lost connection, reconnect (the waker's poll covers the gap)."""
         while True:
             connection = None
             try:
                 connection = await asyncpg.connect(self.dsn)
                 lost = asyncio.Event()
                 connection.add_termination_listener(lambda *_: lost.set())
-                await connection.add_listener(CHANNEL, self._notified)
+                await connection.add_listener(self.channel, self._notified)
                 self.wake()  # catch up on whatever committed while not listening
                 await lost.wait()
             except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("streaming: cannot listen on %s (%s); retrying in %.0f s", CHANNEL, exc, RETRY_SECONDS)
+                log.warning("cannot listen on %s (%s); retrying in %.0f s", self.channel, exc, RETRY_SECONDS)
             finally:
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):

@@ -11,19 +11,29 @@ from federation.delivery_stats.job import ensure_scheduled as ensure_queue_house
 from federation.metrics import heartbeat
 from federation.queue import utcnow
 from federation.work import run_intake_queues_once
+from server.streaming_listener import QUEUE_CHANNEL, StreamListener
 
 log = logging.getLogger(__name__)
 
-# Other processes sharing the database (PostgreSQL) cannot wake us, so we also poll.
+# What another process queued wakes us on PostgreSQL (LISTEN moot_queue); the poll is the safety net, and on
+# SQLite the one process wakes its own worker.
 POLL_INTERVAL = 1.0
 
 
-async def run_worker(fed: FederationContext, stop: asyncio.Event) -> None:
+async def run_worker(fed: FederationContext, stop: asyncio.Event, database_url: str | None = None) -> None:
     """The intake queues and the delivery pool, side by side: a slow remote inbox never holds up
-    the processing of incoming activities."""
-    # Beside the loops, not before them: the first turn beats the heartbeat at once (/readyz).
-    await asyncio.gather(_schedule_housekeeping(), _intake_loop(fed, stop),
-                         delivery_loop(fed, stop, poll=POLL_INTERVAL))
+    the processing of incoming activities. With a PostgreSQL `database_url`, rows any process queues wake it."""
+    listener = None
+    if database_url is not None and not database_url.startswith("sqlite"):
+        listener = StreamListener(database_url, fed.wake, channel=QUEUE_CHANNEL)
+        listener.start()
+    try:
+        # Beside the loops, not before them: the first turn beats the heartbeat at once (/readyz).
+        await asyncio.gather(_schedule_housekeeping(), _intake_loop(fed, stop),
+                             delivery_loop(fed, stop, poll=POLL_INTERVAL))
+    finally:
+        if listener is not None:
+            await listener.stop()
 
 
 async def _schedule_housekeeping() -> None:
