@@ -140,9 +140,10 @@ async def _writes_nothing_more(doc: ObjectDoc, fields: dict, group: Actor) -> bo
 
 async def _get_or_create(uri: str, fields: dict, *, may_defer: bool = False) -> tuple[Post, bool]:
     """The stored post, or a new one. In an inbox batch a post the batch knows is new is inserted without
-    a lookup or a savepoint of its own: should another worker have inserted it meanwhile, the unique
-    violation undoes this item's savepoint and the worker applies the item again alone. One whose follow-ups
-    write nothing (`may_defer`) is inserted with the batch's other new posts in one statement at its flush."""
+    a lookup: should another worker have inserted it meanwhile, the unique violation undoes this item's work
+    (its savepoint, or the whole batch for a plain item) and the worker applies the item again alone. One
+    whose follow-ups write nothing (`may_defer`) is inserted with the batch's other new posts in one statement
+    at the batch's flush. A post stored alone is linked to the replies that came before it."""
     batch = hot_cache.current()
     if batch is not None and not await batch.may_be_stored(uri):
         if may_defer:
