@@ -82,13 +82,18 @@ class FederationContext:
     media_store: "MediaStore | None" = None
     # The name, description and rules, with an admin's run-time overrides over instance_name/description.
     instance_info: InstanceInfoCache = field(init=False)
+    _urls: LocalUrls | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.instance_info = InstanceInfoCache(InstanceInfo(self.instance_name, self.instance_description))
 
     @property
     def urls(self) -> LocalUrls:
-        return LocalUrls(self.base_url)
+        # Made once (the inbox asks for it for every address of every post), again should base_url change.
+        urls = self._urls
+        if urls is None or urls.base_url != self.base_url:
+            urls = self._urls = LocalUrls(self.base_url)
+        return urls
 
     @property
     def user_agent(self) -> str:
