@@ -80,7 +80,7 @@ class Batch:
     _facts: dict[int, GroupFacts] = field(default_factory=dict)
     _outbound: list[tuple[Actor, dict[str, Any], bool]] = field(default_factory=list)
     _announce_uris: list[tuple[str, int, str]] = field(default_factory=list)  # (post uri, group id, boost id)
-    _posts: list[Post] = field(default_factory=list)  # new posts whose INSERT waits for flush_posts()
+    _posts: dict[str, Post] = field(default_factory=dict)  # URI -> new post whose INSERT waits for flush_posts()
     _new: list[Post] = field(default_factory=list)  # every post this batch stores, for link_replies at flush()
     _by_uri: dict[str, Post | None] = field(default_factory=dict)  # posts read or stored in this batch
     _by_id: dict[int, Post] = field(default_factory=dict)  # (None: not stored when read)
@@ -108,8 +108,7 @@ class Batch:
         obj = item.activity.get("object") if isinstance(item.activity, dict) else None
         if not isinstance(obj, dict):
             return False
-        waiting = {post.uri for post in self._posts}
-        return obj.get("id") in waiting or obj.get("inReplyTo") in waiting
+        return obj.get("id") in self._posts or obj.get("inReplyTo") in self._posts
 
     @staticmethod
     def plain(item: InboxItem) -> bool:
@@ -140,7 +139,7 @@ class Batch:
 
     async def post(self, uri: str) -> Post | None:
         """The stored post `uri`, read once per batch: the parents its replies name in one SELECT on first use,
-        any other on demand; a post this batch stores is known from then on (remember_post)."""
+        any other on demand; a post this batch stores is known from then on (stored_new)."""
         if not self._parents_read:
             self._parents_read = True
             for post in await _posts_with_uri(self.parent_ids - self._by_uri.keys()):
@@ -163,23 +162,16 @@ class Batch:
 
     def stored_new(self, post: Post) -> None:
         """A post this batch stores (now, or at flush_posts): known to later items, and linked to its replies
-        that came first, or to its parent should that be stored meanwhile, at flush()."""
-        self.inserted_post(post.uri)
-        self.remember_post(post)
-        self._new.append(post)
-
-    def remember_post(self, post: Post) -> None:
-        """A post this batch stored: a later item's look-up finds it without a query."""
+        that came first, or to its parent should that be stored meanwhile, at flush(). A second Create of it in
+        the batch takes the lookup path."""
+        if self._maybe_stored is not None:
+            self._maybe_stored.add(post.uri)
         self._remember(post)
+        self._new.append(post)
 
     def _remember(self, post: Post) -> None:
         self._by_uri[post.uri] = post
         self._by_id[post.id] = post
-
-    def inserted_post(self, uri: str) -> None:
-        """A post this batch inserted: a second Create of it in the batch takes the lookup path."""
-        if self._maybe_stored is not None:
-            self._maybe_stored.add(uri)
 
     async def defer_post(self, uri: str, fields: dict[str, Any]) -> Post:
         """A new post whose INSERT waits for flush_posts(): its id is reserved now (one statement for the
@@ -191,28 +183,29 @@ class Batch:
         # Counted as saved, so a reply in the batch may name it; its row is written by flush_posts (nothing
         # saves a post the batch holds back: its follow-ups write nothing, see federation/remote_posts.py).
         post._saved_in_db = True
-        self._posts.append(post)
+        self._posts[uri] = post
         self.stored_new(post)
         return post
 
     def held_back(self, uri: str) -> Post | None:
         """The new post `uri` if this batch holds its INSERT back."""
-        return next((post for post in self._posts if post.uri == uri), None)
+        return self._posts.get(uri)
 
     async def flush_posts_before(self, parent: Post | None) -> None:
         """A plain item is about to insert a post now that replies to `parent`: if the batch holds the parent
         back, write the held posts first, so the reply's row can name it. (A plain item has no savepoint that
         could undo them; a savepoint item had them written before it started: needs_posts.)"""
-        if parent is not None and any(post is parent for post in self._posts):
+        if parent is not None and self._posts.get(parent.uri) is parent:
             await self.flush_posts()
 
     async def flush_posts(self) -> None:
         """INSERT the posts held back, in one statement (inside the batch's transaction)."""
         if not self._posts:
             return
-        for post in self._posts:
+        posts = list(self._posts.values())
+        for post in posts:
             await keep_text_storable(Post, post, None, None)  # what save()'s pre_save hook would do
-        await Post.bulk_create(self._posts)
+        await Post.bulk_create(posts)
         self._posts.clear()
 
     def defer_publish(self, actor: Actor, activity: dict[str, Any], *, public: bool) -> None:
@@ -221,10 +214,10 @@ class Batch:
 
     def defer_announce_uri(self, post_uri: str, group_id: int, announce_uri: str) -> None:
         """Post.group_announce_uri (the id-form boost a later Undo names), written at flush()."""
-        for post in self._posts:
-            if post.uri == post_uri and post.group_id == group_id:
-                post.group_announce_uri = announce_uri  # not inserted yet: it goes in with the row
-                return
+        post = self._posts.get(post_uri)
+        if post is not None and post.group_id == group_id:
+            post.group_announce_uri = announce_uri  # not inserted yet: it goes in with the row
+            return
         self._announce_uris.append((post_uri, group_id, announce_uri))
 
     async def flush(self) -> None:
@@ -277,7 +270,8 @@ class Batch:
         """Forget the deferred writes from `since` on (an item's own, when its savepoint rolled back)."""
         del self._outbound[since[0]:]
         del self._announce_uris[since[1]:]
-        del self._posts[since[2]:]
+        for uri in list(self._posts)[since[2]:]:  # a dict keeps the order they were held back in
+            del self._posts[uri]
         del self._new[since[3]:]
 
 
