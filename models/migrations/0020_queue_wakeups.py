@@ -7,31 +7,17 @@ is transactional (sent at commit, once per channel and payload); the rows are cl
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-TABLES = ("inbox_item", "fan_out", "delivery")
-PG_FORWARD = [
-    "CREATE OR REPLACE FUNCTION moot_queue_notify() RETURNS trigger AS $$ "
-    "BEGIN PERFORM pg_notify('moot_queue', TG_TABLE_NAME); RETURN NULL; END $$ LANGUAGE plpgsql",
-    *(f"CREATE TRIGGER {table}_queue_notify AFTER INSERT ON {table} "
-      "FOR EACH STATEMENT EXECUTE FUNCTION moot_queue_notify()" for table in TABLES),
-]
-PG_BACKWARD = [
-    *(f"DROP TRIGGER IF EXISTS {table}_queue_notify ON {table}" for table in TABLES),
-    "DROP FUNCTION IF EXISTS moot_queue_notify()",
-]
+from models.notify_triggers import notify_on_insert, run_on_postgres
+
+PG_FORWARD, PG_BACKWARD = notify_on_insert("queue", ("inbox_item", "fan_out", "delivery"))
 
 
 async def forward(apps, schema_editor) -> None:
-    client = schema_editor.client
-    if client.capabilities.dialect != "sqlite":
-        for statement in PG_FORWARD:
-            await client.execute_script(statement)
+    await run_on_postgres(schema_editor, PG_FORWARD)
 
 
 async def backward(apps, schema_editor) -> None:
-    client = schema_editor.client
-    if client.capabilities.dialect != "sqlite":
-        for statement in PG_BACKWARD:
-            await client.execute_script(statement)
+    await run_on_postgres(schema_editor, PG_BACKWARD)
 
 
 class Migration(migrations.Migration):
