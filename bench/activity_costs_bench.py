@@ -47,17 +47,16 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import aiohttp
 
 from benchlib import (
     cpu_report, database_session, engine_description, free_port, moot_server, positive, print_machine,
-    run_benchmark, say, throwaway_database,
+    run_benchmark, say, throwaway_database, counting_sql,
 )
 from inbox_bench import NO_RATE_LIMITS, REQUEST_TIMEOUT, Sender, fire, in_threads, sign
 from poll_votes_bench import AS, CHUNK, WARM_UP, Phase, StatementCounter, new_key, settings_for, timed, trivial_items
@@ -104,18 +103,6 @@ class StatementShapes(StatementCounter):
             self.shapes[" ".join(str(record.msg if not record.args else record.args[0]).split())[:120]] += 1
 
 
-@contextmanager
-def counting_sql() -> Iterator[StatementShapes]:
-    counter = StatementShapes()
-    db_log = logging.getLogger("tortoise.db_client")
-    db_log.addHandler(counter)
-    db_log.setLevel(logging.DEBUG)
-    db_log.propagate = False
-    try:
-        yield counter
-    finally:
-        db_log.removeHandler(counter)
-        db_log.setLevel(logging.WARNING)
 
 
 @dataclass
@@ -144,9 +131,9 @@ async def worker_phase(fed: Any, what: str, warm_up: Sequence[tuple[str, int]]) 
     for label, count in warm_up:
         if count <= 0:
             continue
-        with counting_sql() as counter:
+        with counting_sql(StatementShapes()) as counter:
             handled = await process_inbox(fed, limit=count)
-        with counting_sql() as fanning:
+        with counting_sql(StatementShapes()) as fanning:
             while await expand_fanouts(fed):
                 pass
         shapes = counter.shapes + Counter({f"[fan-out] {shape}": n for shape, n in fanning.shapes.items()})

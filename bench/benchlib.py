@@ -18,10 +18,10 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -534,3 +534,22 @@ class StatementCounter(logging.Handler):
         words = str(record.msg if not record.args else record.args[0]).split(None, 1)
         if words and words[0].upper() in SQL_VERBS:
             self.count += 1
+
+
+Counting = TypeVar("Counting", bound=StatementCounter)
+
+
+@contextmanager
+def counting_sql(counter: Counting) -> Iterator[Counting]:
+    """Count the statements tortoise runs inside the block with `counter`; the logger is left as it was."""
+    log = logging.getLogger("tortoise.db_client")
+    level, propagate = log.level, log.propagate
+    log.addHandler(counter)
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    try:
+        yield counter
+    finally:
+        log.removeHandler(counter)
+        log.setLevel(level)
+        log.propagate = propagate

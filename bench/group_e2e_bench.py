@@ -35,10 +35,9 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, AsyncIterator, Sequence
+from typing import AsyncIterator, Sequence
 
 import aiohttp
-from aiohttp import web
 
 from benchlib import (
     MachineCpu, cpu_report, engine_description, fire_from_processes, free_port, is_sqlite, load_average,
@@ -46,8 +45,8 @@ from benchlib import (
     throwaway_database, tree_cpu_seconds,
 )
 from ceiling_bench import describe, measure_ceiling
-from group_posts_bench import MAX_DEPTH, parent_of, share
-from inbox_bench import ACTIVITY_JSON, AS, NO_RATE_LIMITS, PUBLIC, Sender, in_threads, new_sender, sign
+from group_posts_bench import MAX_DEPTH, create_note as group_post, note_uri, share, wrong_parents
+from inbox_bench import AS, NO_RATE_LIMITS, KeyServer, Sender, in_threads, new_sender, sign
 from moderation_load import query
 
 OWNER = "gardener"
@@ -56,65 +55,13 @@ DRAIN_POLL = 0.2
 JOIN_TIMEOUT = 120.0
 
 
-class MemberServer:
-    """The fake remote: the senders' actor documents, and 202 for anything POSTed (Accepts, relays)."""
-
-    def __init__(self) -> None:
-        self.base_url = ""
-        self.senders: dict[str, Sender] = {}
-        self.received: Counter[str] = Counter()
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_get("/users/{name}", self._actor)
-        app.router.add_post("/{path:.*}", self._inbox)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", port).start()
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _actor(self, request: web.Request) -> web.Response:
-        sender = self.senders.get(request.match_info["name"])
-        if sender is None:
-            raise web.HTTPNotFound()
-        return web.json_response(sender.document(self.base_url), content_type=ACTIVITY_JSON)
-
-    async def _inbox(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        with contextlib.suppress(ValueError, AttributeError):
-            self.received[str(json.loads(body).get("type"))] += 1
-        return web.Response(status=202)
-
-
-def note_id(sender: Sender, number: int) -> str:
-    return f"{sender.uri}/notes/{number}"
-
-
 def create_note(senders: Sequence[Sender], group_uri: str, number: int, replies: float) -> bytes:
-    """A Create{Note} as Lemmy sends it into a group; a comment names its parent and mentions its author."""
-    sender = senders[number % len(senders)]
-    cc: list[str] = [group_uri]
-    extra: dict[str, Any] = {}
-    parent = parent_of(number, replies)
-    if parent is not None:
-        parent_author = senders[parent % len(senders)]
-        cc.append(parent_author.uri)
-        extra = {"inReplyTo": note_id(parent_author, parent),
-                 "tag": [{"type": "Mention", "href": parent_author.uri, "name": f"@{parent_author.name}"}]}
-    note = note_id(sender, number)
-    return json.dumps({
-        "@context": AS, "id": f"{note}/create", "type": "Create", "actor": sender.uri,
-        "to": [PUBLIC], "cc": cc, "audience": group_uri,
-        "object": {"id": note, "type": "Note", "attributedTo": sender.uri, "to": [PUBLIC], "cc": cc,
-                   "audience": group_uri, "content": f"<p>Seedlings, day {number}: the tomatoes are up.</p>",
-                   "mediaType": "text/html", "published": "2026-12-01T10:00:00Z", **extra},
-    }).encode()
+    """group_posts_bench's Create{Note} (a comment names its parent and mentions its author), as a body."""
+    return json.dumps(group_post(sender_uris(senders), group_uri, number, replies)).encode()
+
+
+def sender_uris(senders: Sequence[Sender]) -> list[str]:
+    return [sender.uri for sender in senders]
 
 
 def follow(sender: Sender, group_uri: str) -> bytes:
@@ -175,20 +122,14 @@ async def check(database_url: str, senders: Sequence[Sender], group_uri: str, po
     rows = await query(database_url, f"SELECT p.id, p.uri, p.in_reply_to_id FROM post p JOIN actor g ON "
                                      f"g.id = p.group_id WHERE g.uri = '{group_uri}' AND NOT p.is_local")
     stored = Counter(uri for _, uri, _ in rows)
-    ids = {uri: row_id for row_id, uri, _ in rows}
-    parents = {uri: parent for _, uri, parent in rows}
-    expected = {note_id(senders[n % len(senders)], n): n for n in range(posts)}
+    expected = {note_uri(sender_uris(senders), n) for n in range(posts)}
     twice = [uri for uri, times in stored.items() if times > 1]
-    if set(stored) != set(expected) or twice:
-        say(f"CHECK FAILED: {len(set(stored) & set(expected)):,} of {posts:,} posts stored, {len(twice)} twice")
+    if set(stored) != expected or twice:
+        say(f"CHECK FAILED: {len(set(stored) & expected):,} of {posts:,} posts stored, {len(twice)} twice")
         ok = False
-    wrong = 0
-    for uri, number in expected.items():
-        parent = parent_of(number, replies)
-        want = None if parent is None else ids.get(note_id(senders[parent % len(senders)], parent))
-        wrong += parents.get(uri) != want
+    wrong = wrong_parents(rows, sender_uris(senders), posts, replies)
     if wrong:
-        say(f"CHECK FAILED: {wrong} posts with the wrong parent")
+        say(f"CHECK FAILED: {len(wrong)} posts with the wrong parent (first: post {wrong[0]})")
         ok = False
     outcomes = Counter((state, outcome) for state, outcome in
                        await query(database_url, "SELECT state, outcome FROM inbox_item"))
@@ -231,7 +172,7 @@ async def run(args: argparse.Namespace) -> bool:
             env = moot_environment(base_url, database_url, workdir, False, {})
             for command in (("migrate",), ("user", "create", OWNER), ("group", "create", GROUP, "--owner", OWNER)):
                 await asyncio.to_thread(run_cli, env, *command)
-            members = MemberServer()
+            members = KeyServer(takes_posts=True)
             await members.start()
             try:
                 say(f"preparing {args.actors} senders on {members.base_url}")
@@ -244,7 +185,7 @@ async def run(args: argparse.Namespace) -> bool:
 
 
 async def timed(args: argparse.Namespace, base_url: str, database_url: str, workdir: Path, senders: list[Sender],
-                members: MemberServer) -> bool:
+                members: KeyServer) -> bool:
     inbox_url = f"{base_url}/inbox"
     async with moot_fleet(args, base_url, database_url, workdir) as pids:
         group_uri = await group_uri_of(base_url)

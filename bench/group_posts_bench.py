@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import cProfile
 import functools
-import logging
 import os
 import sys
 import tempfile
@@ -37,7 +36,7 @@ from typing import Any, Sequence
 
 from benchlib import (
     MachineCpu, database_session, engine_description, free_port, positive, print_machine, run_benchmark, say,
-    throwaway_database,
+    throwaway_database, counting_sql,
 )
 from activity_costs_bench import StatementShapes
 from poll_votes_bench import settings_for
@@ -154,16 +153,8 @@ async def drain(fed: Any) -> None:
 async def warm_up(fed: Any, group: Actor, members: Sequence[str], show: bool, replies: float) -> float:
     """The first WARM_UP posts with every SQL statement counted; returns statements per post."""
     await queue_posts(group, members, 0, WARM_UP, replies)
-    counter = StatementShapes()
-    db_log = logging.getLogger("tortoise.db_client")
-    db_log.addHandler(counter)
-    db_log.setLevel(logging.DEBUG)
-    db_log.propagate = False
-    try:
+    with counting_sql(StatementShapes()) as counter:
         await drain(fed)
-    finally:
-        db_log.removeHandler(counter)
-        db_log.setLevel(logging.WARNING)
     if show:
         for shape, n in counter.shapes.most_common(40):
             say(f"  {n / WARM_UP:5.2f}  {shape}")
@@ -215,6 +206,19 @@ async def ceiling(group: Actor, members: Sequence[str], count: int) -> tuple[flo
     return single, bulk
 
 
+def wrong_parents(rows: Sequence[tuple[int, str, int | None]], members: Sequence[str], posts: int,
+                  replies: float) -> list[int]:
+    """The numbers of the posts stored without the parent parent_of gave them; rows: (id, uri, in_reply_to_id)."""
+    ids = {uri: row_id for row_id, uri, _ in rows}
+    parents = {uri: parent_id for _, uri, parent_id in rows}
+    wrong = []
+    for number in range(posts):
+        parent = parent_of(number, replies)
+        if parents.get(note_uri(members, number)) != (None if parent is None else ids.get(note_uri(members, parent))):
+            wrong.append(number)
+    return wrong
+
+
 async def check(group: Actor, members: Sequence[str], posts: int, hosts: int, replies: float) -> bool:
     ok = True
     rows = await Post.filter(group_id=group.id, is_local=False).values_list("id", "uri", "in_reply_to_id")
@@ -225,10 +229,7 @@ async def check(group: Actor, members: Sequence[str], posts: int, hosts: int, re
         say(f"CHECK FAILED: {len(set(stored) & expected)} of {posts} posts stored, {len(twice)} twice, "
             f"{len(set(stored) - expected)} unexpected")
         ok = False
-    ids = {uri: row_id for row_id, uri, _ in rows}
-    parents = {uri: parent_id for _, uri, parent_id in rows}
-    wrong = [n for n in range(posts) if parents.get(note_uri(members, n)) !=
-             (None if parent_of(n, replies) is None else ids.get(note_uri(members, parent_of(n, replies) or 0)))]
+    wrong = wrong_parents(rows, members, posts, replies)
     if wrong:
         say(f"CHECK FAILED: {len(wrong)} posts with the wrong parent (first: post {wrong[0]})")
         ok = False

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -99,17 +100,23 @@ class Outcome:
 
 
 class KeyServer:
-    """The fake remote: serves /users/{name} so Moot can fetch (and cache) each sender's key."""
+    """The fake remote: serves /users/{name} so Moot can fetch (and cache) each sender's key. With
+    `takes_posts`, it also answers 202 to anything POSTed to it (what Moot delivers to the senders' inboxes),
+    counting what it received by type."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, takes_posts: bool = False) -> None:
         self.base_url = ""
         self.senders: dict[str, Sender] = {}
         self.fetches = 0
+        self.takes_posts = takes_posts
+        self.received: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_get("/users/{name}", self._actor)
+        if self.takes_posts:
+            app.router.add_post("/{path:.*}", self._inbox)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         port = free_port()
@@ -126,6 +133,11 @@ class KeyServer:
             raise web.HTTPNotFound()
         self.fetches += 1
         return web.json_response(sender.document(self.base_url), content_type=ACTIVITY_JSON)
+
+    async def _inbox(self, request: web.Request) -> web.Response:
+        with contextlib.suppress(ValueError, AttributeError):
+            self.received[str(json.loads(await request.read()).get("type"))] += 1
+        return web.Response(status=202)
 
 
 # --- building and signing requests --------------------------------------------------------------

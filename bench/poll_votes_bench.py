@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from benchlib import (
     MachineCpu, StatementCounter, cpu_report, database_session, engine_description, free_port, moot_server, positive, print_machine,
-    run_benchmark, say, throwaway_database,
+    run_benchmark, say, throwaway_database, counting_sql,
 )
 from inbox_bench import NO_RATE_LIMITS, REQUEST_TIMEOUT, Sender, fire, in_threads, sign
 from federation.actions import StatusInput, create_status
@@ -185,16 +184,8 @@ async def trivial_items(fed: Any, count: int, actor_uri: str) -> int:
 async def worker_phases(settings: Settings, voters: int) -> tuple[Phase, Phase, Phase, float, int]:
     fed = build_federation(settings, new_http_client(settings))
     # Warm-up (untimed): the first 200 votes, with every SQL statement counted.
-    counter = StatementCounter()
-    db_log = logging.getLogger("tortoise.db_client")
-    db_log.addHandler(counter)
-    db_log.setLevel(logging.DEBUG)
-    db_log.propagate = False
-    try:
+    with counting_sql(StatementCounter()) as counter:
         warmed = await process_inbox(fed, limit=WARM_UP)
-    finally:
-        db_log.removeHandler(counter)
-        db_log.setLevel(logging.WARNING)
     per_vote = counter.count / max(1, warmed)
     say(f"  warm-up: {warmed} votes, {counter.count} SQL statements ({per_vote:.1f} per vote, the queue's own included)")
     say(f"timing the worker on {voters - warmed:,} votes")

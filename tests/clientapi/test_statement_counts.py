@@ -3,11 +3,9 @@ web/api/serializers.py loads counts, accounts, the viewer's likes, boosts and bo
 whole page at once (issue 13). Counted on a real server, as tortoise logs its statements."""
 from __future__ import annotations
 
-import logging
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from federation.actions.boosts import boost
 from federation.actions.statuses import StatusInput, create_status, like
@@ -20,28 +18,12 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-from benchlib import StatementCounter  # noqa: E402 (bench/ is not a package; the benchmarks count the same way)
-
-
-@contextmanager
-def counting_sql() -> Iterator[StatementCounter]:
-    counter = StatementCounter()
-    log = logging.getLogger("tortoise.db_client")
-    level, propagate = log.level, log.propagate
-    log.addHandler(counter)
-    log.setLevel(logging.DEBUG)
-    log.propagate = False
-    try:
-        yield counter
-    finally:
-        log.removeHandler(counter)
-        log.setLevel(level)
-        log.propagate = propagate
+from benchlib import StatementCounter, counting_sql  # noqa: E402 (bench/ is not a package; the benchmarks count the same way)
 
 
 async def statements(moot: MootInstance, path: str, token: str) -> tuple[int, Any]:
     """The statements one GET costs, and its JSON (checked to be a success)."""
-    with counting_sql() as counter:
+    with counting_sql(StatementCounter()) as counter:
         code, body = await moot.api("GET", path, token)
     assert code == 200, body
     return counter.count, body
