@@ -30,7 +30,7 @@ from server.database import SchemaError, activate, apply_migrations, open_migrat
 from server.settings import Settings, SettingsError, load_settings
 from server.version import VERSION
 from server.serve_processes import start_serve_processes, stop_serve_processes
-from server.worker import run_worker
+from server.worker import ROLES, run_worker
 from web.passwords import hash_password
 
 
@@ -76,14 +76,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    if settings.database_url.startswith("sqlite"):
+        # Not refused: one worker beside `moot serve` (MOOT_RUN_WORKERS=0) works, and the chaos benchmark runs so.
+        print("moot: note: SQLite is a one-process engine. This worker shares the file with `moot serve` (run it "
+              "with MOOT_RUN_WORKERS=0) and adds no throughput; for more processes use PostgreSQL. See README, "
+              "Operating Moot.", file=sys.stderr)
+    roles = (args.only,) if args.only else ROLES
+
     async def run() -> None:
         async with federation_session(settings) as fed:
             # --listen: /healthz, /readyz and /metrics of this worker (server/health.py).
             runner = await serve_worker_endpoints(fed, settings, require_context(), args.listen) \
                 if args.listen else None
-            print("worker running; Ctrl+C stops" + (f" (health and metrics on http://{args.listen})" if runner else ""))
+            only = f" ({args.only} only)" if args.only else ""
+            print(f"worker running{only}; Ctrl+C stops"
+                  + (f" (health and metrics on http://{args.listen})" if runner else ""))
             try:
-                await run_worker(fed, asyncio.Event(), settings.database_url)
+                await run_worker(fed, asyncio.Event(), settings.database_url, roles)
             finally:
                 if runner is not None:
                     await runner.cleanup()
@@ -191,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run only the queue workers (for extra processes on PostgreSQL)")
     worker.add_argument("--listen", metavar="HOST:PORT",
                         help="also answer /healthz, /readyz and /metrics (MOOT_METRICS_TOKEN) on this address")
+    worker.add_argument("--only", choices=ROLES,
+                        help="run one side: intake (incoming activities, fan-outs, scheduled jobs) or delivery "
+                             "(signing and sending to other servers); both by default")
     worker.set_defaults(handler=cmd_worker)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")

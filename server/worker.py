@@ -19,18 +19,27 @@ log = logging.getLogger(__name__)
 # SQLite the one process wakes its own worker.
 POLL_INTERVAL = 1.0
 
+INTAKE = "intake"  # incoming activities, fan-outs, scheduled jobs, housekeeping
+DELIVERY = "delivery"  # signing and sending to other servers
+ROLES = (INTAKE, DELIVERY)
 
-async def run_worker(fed: FederationContext, stop: asyncio.Event, database_url: str | None = None) -> None:
+
+async def run_worker(fed: FederationContext, stop: asyncio.Event, database_url: str | None = None,
+                     roles: tuple[str, ...] = ROLES) -> None:
     """The intake queues and the delivery pool, side by side: a slow remote inbox never holds up
-    the processing of incoming activities. With a PostgreSQL `database_url`, rows any process queues wake it."""
+    the processing of incoming activities. With a PostgreSQL `database_url`, rows any process queues wake it.
+    `roles` picks one side for processes of their own (`moot worker --only`): signing for a big relay then
+    never takes CPU from the processing of what arrives, and either side scales by itself."""
     listener = None
     if database_url is not None and not database_url.startswith("sqlite"):
         listener = StreamListener(database_url, fed.wake, channel=QUEUE_CHANNEL)
         listener.start()
     try:
         # Beside the loops, not before them: the first turn beats the heartbeat at once (/readyz).
-        await asyncio.gather(_schedule_housekeeping(), _intake_loop(fed, stop),
-                             delivery_loop(fed, stop, poll=POLL_INTERVAL))
+        loops = [_schedule_housekeeping(), _intake_loop(fed, stop)] if INTAKE in roles else [_heartbeat_loop(fed, stop)]
+        if DELIVERY in roles:
+            loops.append(delivery_loop(fed, stop, poll=POLL_INTERVAL))
+        await asyncio.gather(*loops)
     finally:
         if listener is not None:
             await listener.stop()
@@ -58,6 +67,14 @@ async def _intake_loop(fed: FederationContext, stop: asyncio.Event) -> None:
             continue
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(_first_of(fed.work_available, stop), timeout=POLL_INTERVAL)
+
+
+async def _heartbeat_loop(fed: FederationContext, stop: asyncio.Event) -> None:
+    """A delivery-only worker has no intake loop to beat the heartbeat (/readyz)."""
+    while not stop.is_set():
+        heartbeat(fed)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=POLL_INTERVAL)
 
 
 async def _first_of(*events: asyncio.Event) -> None:

@@ -28,6 +28,24 @@ def test_sqlite_refuses_several_processes(tmp_path: Path, monkeypatch: pytest.Mo
     assert "SQLite is a one-process engine" in error and "PostgreSQL" in error
 
 
+def test_a_worker_on_sqlite_runs_but_says_it_adds_no_throughput(tmp_path: Path) -> None:
+    """Not refused (one worker beside `moot serve` with MOOT_RUN_WORKERS=0 works), but said plainly."""
+    env = {**os.environ, "MOOT_DATABASE_URL": f"sqlite://{tmp_path}/one.sqlite3", "MOOT_DATA_DIR": str(tmp_path),
+           "MOOT_CONFIG": str(tmp_path / "none.toml")}
+    subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=REPO, env=env, check=True,
+                   capture_output=True, timeout=120)
+    worker = subprocess.Popen([sys.executable, "-m", "server.cli", "worker", "--only", "delivery"], cwd=REPO,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None and worker.stderr is not None
+        assert worker.stdout.readline().startswith("worker running (delivery only)")  # it runs
+        warning = worker.stderr.readline()
+        assert "SQLite is a one-process engine" in warning and "PostgreSQL" in warning, warning
+    finally:
+        worker.kill()
+        worker.wait(timeout=30)
+
+
 def _children(pid: int) -> list[int]:
     """Child processes of `pid`, from /proc (no procps needed)."""
     children = []
