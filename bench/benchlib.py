@@ -349,17 +349,19 @@ def spawn_moot(args: Sequence[str], env: Mapping[str, str], log_path: Path,
 
 @asynccontextmanager
 async def moot_workers(count: int, base_url: str, database_url: str, workdir: Path, *,
-                       extra_env: Mapping[str, str] | None = None) -> AsyncIterator[list[MootProcess]]:
-    """`count` `moot worker` processes for the Moot at base_url (PostgreSQL: they share the queues through
-    SKIP LOCKED), each answering /readyz and /metrics on a port of its own (its MootProcess.base_url), with
-    its log in workdir/workerN.log; yielded once every one is ready (its queue loop has taken a turn)."""
+                       extra_env: Mapping[str, str] | None = None, worker_args: Sequence[str] = (),
+                       name: str = "worker") -> AsyncIterator[list[MootProcess]]:
+    """`count` `moot worker [WORKER_ARGS]` processes for the Moot at base_url (PostgreSQL: they share the queues
+    through SKIP LOCKED), each answering /readyz and /metrics on a port of its own (its MootProcess.base_url),
+    with its log in workdir/NAME{N}.log; yielded once every one is ready (its queue loop has taken a turn)."""
     env = moot_environment(base_url, database_url, workdir, False, extra_env or {})
     workers: list[MootProcess] = []
     try:
         for number in range(1, count + 1):
             listen = f"127.0.0.1:{free_port()}"
-            log_path = workdir / f"worker{number}.log"
-            workers.append(MootProcess(f"http://{listen}", spawn_moot(["worker", "--listen", listen], env, log_path),
+            log_path = workdir / f"{name}{number}.log"
+            workers.append(MootProcess(f"http://{listen}",
+                                       spawn_moot(["worker", "--listen", listen, *worker_args], env, log_path),
                                        log_path))
         for number, worker in enumerate(workers, 1):
             await _wait_ready(worker, "/readyz", f"moot worker {number}")

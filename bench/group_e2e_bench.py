@@ -15,12 +15,19 @@ Timed: load generator processes of their own POST them to Moot's shared inbox (a
 uses the group's inbox, which takes the same path) with a fixed concurrency; the clock stops when the inbox
 queue is empty. Processes: `moot serve` (with its workers, or --serve-processes N sharing the port with
 workers off), plus --workers K `moot worker` processes (PostgreSQL only for either).
+--deliveries after (PostgreSQL, with --workers) times exactly the issue's scope: the worker processes run
+`moot worker --only intake`, so no relay is signed or sent while the clock runs; once the inbox queue is empty,
+--workers `moot worker --only delivery` processes start, and the relays' delivery is timed on its own.
+With --deliveries during (the default) the same workers sign and send the relays as they go, taking CPU from
+the posts still coming in.
 The ceiling, measured in the same run: the same requests to the bare handler of bench/ceiling_bench.py (body,
 Digest, signature parse, JSON, one RSA verify; no database) with as many server processes.
 Checks: every request answered 202, every post stored exactly once in the group with the right parent, every
-inbox row done and applied, two Announces per post from the group. Exits 1 when a check fails.
+inbox row done and applied, two Announces per post from the group (with --deliveries after: each received
+by the member server once the deliveries are done). Exits 1 when a check fails.
 
     .venv/bin/python bench/group_e2e_bench.py [--posts 5000] [--replies 0.7] [--workers 1] [--database-url URL]
+                                              [--deliveries during|after]
 
 Everything talks to 127.0.0.1 only.
 """
@@ -113,6 +120,41 @@ async def wait_drained(database_url: str, expected: int, started: float, timeout
     return None
 
 
+async def time_deliveries(args: argparse.Namespace, base_url: str, database_url: str, workdir: Path,
+                          members: KeyServer, expected: int) -> bool:
+    """--deliveries after: the fan-outs the intake workers made are expanded; now --workers delivery-only
+    processes sign and send them. How many signed deliveries a second until none waits?"""
+    sql = "SELECT (SELECT count(*) FROM fan_out WHERE state = 'pending'), " \
+          "(SELECT count(*) FROM delivery WHERE state = 'pending'), (SELECT count(*) FROM delivery)"
+    began = time.perf_counter()
+    while (await query(database_url, sql))[0][0]:
+        if time.perf_counter() - began > args.drain_timeout:
+            say("CHECK FAILED: the intake workers did not expand every fan-out")
+            return False
+        await asyncio.sleep(DRAIN_POLL)  # the intake workers expand what is left
+    (_, waiting, total), = await query(database_url, sql)
+    say(f"deliveries: {waiting:,} waiting of {total:,}; starting {args.workers} moot worker --only delivery")
+    async with moot_workers(args.workers, base_url, database_url, workdir, extra_env=NO_RATE_LIMITS,
+                            worker_args=["--only", "delivery"], name="delivery") as workers:
+        pids = [worker.process.pid for worker in workers]
+        cpu_before, started = cpu_of(pids), time.perf_counter()
+        while (await query(database_url, sql))[0][1] and time.perf_counter() - started < args.drain_timeout:
+            await asyncio.sleep(DRAIN_POLL)
+        elapsed, cpu_after = time.perf_counter() - started, cpu_of(pids)
+    (_, left, _), = await query(database_url, sql)
+    # The clock started with the processes, so their start-up (a second or so) counts against them.
+    say(f"RESULT relays delivered: {waiting:,} signed deliveries in {elapsed:.2f} s ({waiting / elapsed:,.0f}/s, "
+        f"{args.workers} delivery process(es), start-up included); {load_average()}")
+    if cpu_before is not None and cpu_after is not None:
+        say(f"  delivery CPU per delivery: {(cpu_after - cpu_before) / max(waiting, 1) * 1000:.2f} ms")
+    got = members.received.get("Announce", 0)
+    if left or got != expected:
+        say(f"CHECK FAILED: {left:,} deliveries still waiting; the member server received {got:,} Announces "
+            f"(expected {expected:,})")
+        return False
+    return True
+
+
 async def check(database_url: str, senders: Sequence[Sender], group_uri: str, posts: int, replies: float,
                 answered: Counter[int | str]) -> bool:
     ok = True
@@ -149,9 +191,11 @@ async def moot_fleet(args: argparse.Namespace, base_url: str, database_url: str,
                      workdir: Path) -> AsyncIterator[list[int]]:
     """`moot serve` (workers on unless there are worker processes) and the worker processes; yields their pids."""
     serve_args = ["--processes", str(args.serve_processes)] if args.serve_processes > 1 else []
+    worker_args = ["--only", "intake"] if args.deliveries == "after" else []
     async with moot_server(base_url, database_url, workdir, run_workers=args.workers == 0,
                            extra_env=NO_RATE_LIMITS, serve_args=serve_args) as moot:
-        async with moot_workers(args.workers, base_url, database_url, workdir, extra_env=NO_RATE_LIMITS) as workers:
+        async with moot_workers(args.workers, base_url, database_url, workdir, extra_env=NO_RATE_LIMITS,
+                                worker_args=worker_args) as workers:
             yield [moot.process.pid, *(worker.process.pid for worker in workers)]
 
 
@@ -206,6 +250,9 @@ async def timed(args: argparse.Namespace, base_url: str, database_url: str, work
         accepted_at = time.perf_counter()
         drained_at = await wait_drained(database_url, args.posts + len(senders), started, args.drain_timeout)
         cpu_after, machine_after = cpu_of(pids), MachineCpu.now()
+        # Untimed above: the intake workers stay up to expand the last fan-outs for the delivery-only ones.
+        delivered = drained_at is None or args.deliveries != "after" or \
+            await time_deliveries(args, base_url, database_url, workdir, members, 2 * args.posts)
     if drained_at is None:
         say(f"CHECK FAILED: the inbox queue was not empty after {args.drain_timeout:.0f} s")
         return False
@@ -223,7 +270,7 @@ async def timed(args: argparse.Namespace, base_url: str, database_url: str, work
     for line in cpu_report(elapsed, moot_cpu, load.generator_cpu, machine, server_label="moot processes"):
         say(f"  {line}")
     say(f"  the member server received {dict(members.received)}")
-    ok = await check(database_url, senders, group_uri, args.posts, args.replies, Counter(load.statuses))
+    ok = await check(database_url, senders, group_uri, args.posts, args.replies, Counter(load.statuses)) and delivered
     if not args.no_ceiling:
         say("timing the same requests against the bare handler (the ceiling), same generator")
         keys = {sender.key_id: sender.public_pem for sender in senders}
@@ -255,8 +302,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--generators", type=positive, default=1, help="load generator processes (default 1)")
     parser.add_argument("--drain-timeout", type=float, default=600.0,
                         help="seconds to wait for the inbox queue to empty (default 600)")
+    parser.add_argument("--deliveries", choices=("during", "after"), default="during",
+                        help="during (default): the workers send the relays as they go; after: the workers run "
+                             "--only intake while timed, then delivery-only workers send the relays, timed apart "
+                             "(needs --workers)")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the bare-handler ceiling")
     args = parser.parse_args(argv)
+    if args.deliveries == "after" and args.workers == 0:
+        parser.error("--deliveries after runs moot serve with its workers off: give --workers too")
     if args.serve_processes > 1 and args.workers == 0:
         parser.error("--serve-processes N runs moot serve with its workers off: give --workers too")
     return args

@@ -170,9 +170,16 @@ async def _send_all(ctx: "FederationContext", deliveries: list[Delivery]) -> Non
 # Outcomes are written in batches: when this many have gathered, or the oldest has waited this long.
 RECORD_BATCH = 100
 RECORD_DELAY = 0.1
-# A host that already has twice its cap claimed (in flight and waiting) gets its further deliveries put
-# back for this long, without spending an attempt, so they do not sit claimed while other hosts wait.
+# How many deliveries to one host a pump keeps claimed (in flight and waiting): what the host takes in
+# HOST_READY_HORIZON at the pace it has been answering, and at least twice its cap. Its further deliveries
+# are put back, without spending an attempt, for about as long as the kept ones take (at most
+# HOST_BUSY_DEFER), so a slow host's rows do not sit claimed while other hosts wait, and a fast one is
+# never starved by its own backlog (a fixed 1 s defer held a busy group's relays to one host at ~120/s).
+HOST_READY_HORIZON = 0.5
 HOST_BUSY_DEFER = timedelta(seconds=1)
+HOST_DEFER_MIN = timedelta(milliseconds=50)
+# Weight of the newest answer time in a host's running average.
+LATENCY_WEIGHT = 0.2
 
 
 class DeliveryPump:
@@ -185,6 +192,8 @@ class DeliveryPump:
         self.ctx = ctx
         self.ready: deque[Prepared] = deque()
         self.inflight: dict[asyncio.Task[Outcome], Prepared] = {}
+        self.sent_at: dict[asyncio.Task[Outcome], float] = {}
+        self.latency: dict[str, float] = {}  # per host: a running average of seconds per delivery
         self.per_host: Counter[str] = Counter()
         self.outcomes: list[Outcome] = []
         self.first_outcome_at = 0.0
@@ -209,12 +218,16 @@ class DeliveryPump:
             self.idle = True
         items = await prepare(self.ctx, deliveries)
         claimed = Counter(self.per_host) + Counter(item.host for item in self.ready)
-        keep, defer = [], []
+        keep: list[int] = []
+        defer: dict[str, list[int]] = {}
         for item in items:
             claimed[item.host] += 1
-            (keep if claimed[item.host] <= 2 * self.ctx.delivery_per_host else defer).append(item.delivery.id)
-        if defer:
-            await Delivery.filter(id__in=defer).update(next_attempt_at=utcnow() + HOST_BUSY_DEFER, locked_until=None)
+            if claimed[item.host] <= self.allowance(item.host):
+                keep.append(item.delivery.id)
+            else:
+                defer.setdefault(item.host, []).append(item.delivery.id)
+        for host, ids in defer.items():
+            await Delivery.filter(id__in=ids).update(next_attempt_at=utcnow() + self.defer_for(host), locked_until=None)
         kept = set(keep)
         self.leases.hold(Delivery, [item.delivery for item in items if item.delivery.id in kept])
         try:
@@ -227,6 +240,21 @@ class DeliveryPump:
             raise
         return len(deliveries)
 
+    def allowance(self, host: str) -> int:
+        cap = max(1, self.ctx.delivery_per_host)
+        seconds = self.latency.get(host)
+        if seconds is None:
+            return 2 * cap
+        return max(2 * cap, int(cap * HOST_READY_HORIZON / max(seconds, 0.0001)))
+
+    def defer_for(self, host: str) -> timedelta:
+        """About as long as the host takes to answer the deliveries kept for it."""
+        seconds = self.latency.get(host)
+        if seconds is None:
+            return HOST_BUSY_DEFER
+        kept = self.allowance(host) * seconds / max(1, self.ctx.delivery_per_host)
+        return min(HOST_BUSY_DEFER, max(HOST_DEFER_MIN, timedelta(seconds=kept)))
+
     def start_ready(self) -> None:
         """Start what is ready, in order, as far as the global and per-host caps allow."""
         waiting: deque[Prepared] = deque()
@@ -236,7 +264,8 @@ class DeliveryPump:
                 waiting.append(item)
                 continue
             self.per_host[item.host] += 1
-            self.inflight[asyncio.create_task(send_one(self.ctx, item))] = item
+            task = asyncio.create_task(send_one(self.ctx, item))
+            self.inflight[task], self.sent_at[task] = item, time.monotonic()
         waiting.extend(self.ready)
         self.ready.clear()  # the same deque, changed in place: a refill may be adding to it
         self.ready.extend(waiting)
@@ -244,6 +273,9 @@ class DeliveryPump:
     def finished(self, tasks: set[asyncio.Task[Outcome]]) -> None:
         for task in tasks:
             item = self.inflight.pop(task)
+            took = time.monotonic() - self.sent_at.pop(task)
+            before = self.latency.get(item.host)
+            self.latency[item.host] = took if before is None else before + LATENCY_WEIGHT * (took - before)
             # Sent (its outcome is written within RECORD_DELAY) or failed (retried after its lease): let go.
             self.leases.release(Delivery, [item.delivery.id])
             host = item.host

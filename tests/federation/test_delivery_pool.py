@@ -205,6 +205,48 @@ async def test_the_worker_loop_sends_everything_when_claiming_runs_ahead_of_send
     assert big_server.most_open <= 2
 
 
+async def test_a_host_that_answers_quickly_gets_its_backlog_without_waiting_out_the_defer(
+        moot: MootInstance, big_server: CountingRemote, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy group relays many posts to one big server. Once the loop knows the host answers quickly, it
+    keeps as much of its backlog claimed as the host takes in HOST_READY_HORIZON: the rest is put back only for
+    about as long as that takes, never for the full HOST_BUSY_DEFER (set here far beyond the test's wait)."""
+    monkeypatch.setattr(delivery_module, "HOST_BUSY_DEFER", delivery_module.timedelta(seconds=120))
+    moot.fed.delivery_per_host = 2
+    owner, _ = await moot.user("owner")
+    page, token = await moot.page("news", owner)
+    readers = []
+    for index in range(4 * CAP):  # a first post within twice the cap: nothing is deferred, the pace is learnt
+        actor = big_server.add_actor(f"reader{index}")
+        readers.append(await Actor.create(uri=actor.uri, type="Person", username=actor.name, domain=big_server.host,
+                                          inbox=actor.inbox, public_key_id=actor.key_id,
+                                          public_key_pem=actor.public_pem))
+    for reader in readers[:2 * moot.fed.delivery_per_host]:
+        await Follow.create(follower=reader, target=page, state=ACCEPTED)
+    stop = asyncio.Event()
+    moot.use()
+    worker = asyncio.create_task(run_worker(moot.fed, stop))
+
+    async def delivered(count: int) -> None:
+        for _ in range(300):
+            if await Delivery.filter(state=DONE).count() == count:
+                return
+            await asyncio.sleep(0.05)  # polling the worker's effect, bounded; the worker runs on its own
+        raise AssertionError(f"{await Delivery.filter(state=DONE).count()} of {count} delivered")
+
+    try:
+        await moot.api("POST", "/api/v1/statuses", token, json={"status": "first"})
+        await delivered(4)
+        for reader in readers[4:]:
+            await Follow.create(follower=reader, target=page, state=ACCEPTED)
+        await moot.api("POST", "/api/v1/statuses", token, json={"status": "a backlog for one host"})
+        await delivered(4 + len(readers))  # with a fixed defer, all but four would wait two minutes
+    finally:
+        stop.set()
+        moot.fed.wake()
+        await asyncio.wait_for(worker, timeout=15)
+    assert big_server.most_open <= 2
+
+
 def test_the_per_host_cap_and_signing_threads_are_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from server.settings import SettingsError, load_settings
 
