@@ -72,7 +72,8 @@ class FederationContext:
     rules: RuleCache = field(default_factory=RuleCache)
     inbox_limits: InboxLimits = field(default_factory=inbox_limits)
     last_housekeeping: float = float("-inf")
-    # Finished deliveries and fan-outs are deleted after this many days (federation/delivery_stats/prune.py).
+    # Finished deliveries and fan-outs are deleted, and finished inbox items emptied, after this many days
+    # (federation/delivery_stats/prune.py).
     queue_retention_days: int = 7
     # Prometheus instruments and the worker heartbeat (federation/metrics.py); None records nothing.
     metrics: "Metrics | None" = None

@@ -13,7 +13,7 @@ from federation.delivery_stats import rollup as delivery_rollup
 from federation.queue import utcnow
 from models.mail import OutboundMail
 from models.queues import (
-    DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff, InboxItem, OutboundActivity, ScheduledJob,
+    COMPACTED_ACTIVITY, DONE, FAILED, PENDING, Delivery, FanOut, HostBackoff, InboxItem, OutboundActivity, ScheduledJob,
 )
 
 # Queue name -> model. Every one has state, attempts, next_attempt_at, last_error and created_at.
@@ -171,9 +171,12 @@ def _selection(model: type[Model], ids: Iterable[int] = (), host: str | None = N
 
 async def retry(queue: str, ids: Iterable[int] = (), *, host: str | None = None, all_failed: bool = False) -> int:
     """Put failed items back in their queue, due now with fresh attempts; returns how many. A delivery's host
-    also leaves its backoff: an admin who retries wants it tried now."""
+    also leaves its backoff: an admin who retries wants it tried now. An inbox item whose body housekeeping
+    emptied stays failed (it can still be discarded)."""
     model = model_of(queue)
     query = _selection(model, ids, host, all_failed)
+    if model is InboxItem:  # housekeeping emptied old ones' bodies: nothing is left to run again
+        query = query.exclude(activity=COMPACTED_ACTIVITY)
     touched = list(await query.values_list("host", "created_at")) if model is Delivery else []
     hosts = {host for host, _ in touched}
     changes: dict[str, Any] = {"state": PENDING, "attempts": 0, "next_attempt_at": utcnow(), "last_error": None}

@@ -14,6 +14,9 @@ from models.actors import URL_LENGTH, Actor
 PENDING = "pending"
 DONE = "done"
 FAILED = "failed"  # gave up after the last retry; kept for inspection
+# A finished inbox item's body once housekeeping emptied it (federation/delivery_stats/prune.py); the row stays
+# for duplicate detection. Never mutate it: it is the value written and compared.
+COMPACTED_ACTIVITY: dict = {}
 
 
 class QueueRow(Model):
@@ -36,6 +39,7 @@ class InboxItem(QueueRow):
     actor_uri = fields.CharField(max_length=URL_LENGTH)
     # The local actor whose inbox received it, or null for the shared inbox.
     recipient_uri = fields.CharField(max_length=URL_LENGTH, null=True)
+    # The activity; COMPACTED_ACTIVITY once finished and older than the queue retention.
     activity = fields.JSONField()
     # What processing did: applied, held (for review), rejected (by a rule or policy), or ignored.
     outcome = fields.CharField(max_length=16, null=True)

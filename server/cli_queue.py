@@ -86,8 +86,8 @@ async def _prune(settings: Settings, args: argparse.Namespace) -> None:
     def progress(line: str) -> None:
         print(f"  {line}", flush=True)
 
-    print(f"{'Dry run: ' if args.dry_run else ''}rolling up deliveries, then deleting finished ones older than "
-          f"{settings.queue_retention_days} days (failed ones older than "
+    print(f"{'Dry run: ' if args.dry_run else ''}rolling up deliveries, then deleting finished ones and emptying "
+          f"finished inbox items older than {settings.queue_retention_days} days (failed ones older than "
           f"{max(settings.queue_retention_days, FAILED_RETENTION_DAYS)} days)", flush=True)
     result = await run_housekeeping(utcnow(), settings.queue_retention_days, dry_run=args.dry_run,
                                     progress=progress)
@@ -128,7 +128,8 @@ def add_queue_commands(commands: Any) -> None:
     prune_text = ("roll up the deliveries of the days that closed (for instance insights), then delete done "
                   "deliveries and fan-outs older than MOOT_QUEUE_RETENTION_DAYS (default 7) and failed ones older "
                   f"than {FAILED_RETENTION_DAYS} days, in batches; the worker does this every night at 00:10 UTC. "
-                  "Inbox items and sent activities are kept (duplicate detection, activity URLs).")
+                  "Finished inbox items lose their body on the same clocks (held ones excepted) but are kept, for "
+                  "duplicate detection; sent activities are kept (activity URLs).")
     prune = sub.add_parser("prune", help="roll up deliveries and delete finished queue rows now",
                            description=prune_text)
     prune.add_argument("--dry-run", action="store_true",

@@ -6,12 +6,17 @@ What is deleted, and what is kept on purpose:
   batch moves its counts into DeliveryDayStat.pruned_* in the same transaction, so insights do not change.
 - FanOut: done and failed ones, on the same clocks. A fan-out is read only while it is expanded: reach is
   recorded at that moment (federation/insights/reach.py), and deliveries point at the activity, not at it.
-- InboxItem: kept. Its unique activity_id is how intake rejects an activity delivered twice
-  (federation/inbox/intake.py `_store_batch`), and review re-runs a held activity through its row.
+- InboxItem: the row is kept, its body is not. Its unique activity_id is how intake rejects an activity
+  delivered twice (federation/inbox/intake.py `_store_batch`), forever; on the same clocks, a finished item's
+  `activity` is replaced by COMPACTED_ACTIVITY (`{}`), the rest of the row (ids, actor, state, outcome, times,
+  last_error) staying. The body is read only while an item is pending (the worker), when an admin retries one
+  that gave up (federation/queue_admin.py leaves compacted ones failed), and for the activity type the failed
+  list shows (blank once compacted). Held items keep theirs: approving one re-runs it through its row
+  (federation/review.py).
 - OutboundActivity: kept. Its id URL is served (web/activitypub.py), public ones make the outbox collection,
   and deliveries that wait or failed point at it for the body.
-Deletes go by batches of BATCH rows (by ascending id), each its own short transaction, so neither engine
-holds a long lock.
+Deletes and compactions go by batches of BATCH rows (by ascending id), each its own short transaction, so
+neither engine holds a long lock.
 """
 from __future__ import annotations
 
@@ -21,12 +26,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from federation.delivery_stats.rollup import host_chunks, last_counted_day
 from federation.group_insights.days import day_of, day_start
+from federation.inbox.dispatch import HELD
 from models.delivery_stats import DeliveryDayStat, DeliveryPeriodStat
-from models.queues import DONE, FAILED, Delivery, FanOut
+from models.queues import COMPACTED_ACTIVITY, DONE, FAILED, Delivery, FanOut, InboxItem
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +116,35 @@ async def prune_fanouts(state: str, before: datetime, *, dry_run: bool, progress
     return total
 
 
+async def compact_inbox(state: str, before: datetime, *, dry_run: bool, progress: Callable[[str], None]) -> int:
+    """Inbox items in `state` created before `before`, not held and not compacted yet, lose their body; returns
+    how many (would) be compacted. By ascending id from where the last batch ended: compacted rows stay in the
+    table, so starting again from the first id would read them again every batch. (Each run still reads every
+    old row once: no index leads to the uncompacted ones alone.)"""
+    last_id, total = 0, 0
+    while True:
+        ids = await (_compactable(InboxItem.filter(state=state, created_at__lt=before, id__gt=last_id))
+                     .order_by("id").limit(BATCH).values_list("id", flat=True))
+        if not ids:
+            break
+        last_id = ids[-1]
+        # Checked again in the UPDATE: an admin may have retried a failed item since the SELECT.
+        total += len(ids) if dry_run else await _compactable(InboxItem.filter(id__in=ids, state=state)).update(
+            activity=COMPACTED_ACTIVITY)
+        progress(f"{'would empty' if dry_run else 'emptied'} {total:,} {'done' if state == DONE else 'failed'} "
+                 "inbox item bodies so far")
+    return total
+
+
+def _compactable(query: QuerySet[InboxItem]) -> QuerySet[InboxItem]:
+    # outcome is null on rows processed before outcomes were recorded; `<> 'held'` alone would leave them out.
+    return query.filter(Q(outcome__isnull=True) | ~Q(outcome=HELD)).exclude(activity=COMPACTED_ACTIVITY)
+
+
 async def prune(now: datetime, retention_days: int, *, dry_run: bool = False,
                 progress: Callable[[str], None] = log.info) -> PruneCounts:
-    """Delete what the retention lets go. Rows of days not rolled up yet are never deleted."""
+    """Delete what the retention lets go, and empty old inbox items. Rows of days not rolled up yet are never
+    deleted."""
     counts = PruneCounts()
     last = await last_counted_day()
     counted_until = day_start(last + timedelta(days=1)) if last else None
@@ -123,6 +157,10 @@ async def prune(now: datetime, retention_days: int, *, dry_run: bool = False,
     for state, before in ((DONE, done_before), (FAILED, failed_before)):
         counts.deleted[f"{'done' if state == DONE else 'failed'} fan-outs"] = await prune_fanouts(
             state, before, dry_run=dry_run, progress=progress)
+    compacted = 0
+    for state, before in ((DONE, done_before), (FAILED, failed_before)):
+        compacted += await compact_inbox(state, before, dry_run=dry_run, progress=progress)
+    counts.deleted["inbox item bodies"] = compacted
     old_stats = DeliveryDayStat.filter(day__lt=day_of(now) - timedelta(days=STATS_RETENTION_DAYS))
     old_periods = DeliveryPeriodStat.filter(today__lt=day_of(now))
     label = f"day rollups older than {STATS_RETENTION_DAYS} days"

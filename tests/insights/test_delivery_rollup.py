@@ -1,6 +1,7 @@
 """The delivery rollup and queue pruning (federation/delivery_stats/) against a hand-counted queue: instance
 insights give the same figures before and after, retention is respected, unsettled days stay live, an
-admin's retry and discard keep the figures right, and `moot queue prune` prints its summary. T is today."""
+admin's retry and discard keep the figures right, and `moot queue prune` prints its summary. T is today.
+Old finished inbox items lose their body but keep stopping a duplicate delivery at the inbox."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,8 +13,11 @@ from federation.delivery_stats.job import JOB_KEY, ensure_scheduled, next_run, r
 from federation.instance_insights import instance_insights
 from federation.jobs import run_due_jobs
 from models.delivery_stats import DeliveryDayStat
+from models.posts import Post
 from models.queues import DONE, FAILED, PENDING, Delivery, FanOut, InboxItem, OutboundActivity, ScheduledJob
 from tests.conftest import MootInstance
+from tests.fakeremote import FakeRemote
+from tests.federation.test_inbox_security import note_create
 from tests.insights.test_group_insights import NOW, at, day
 from server.cli import build_parser
 from tests.operations.test_cli_ops import moot_command
@@ -69,7 +73,8 @@ async def test_figures_are_the_same_before_and_after_the_rollup_and_pruning(moot
     result = await run_housekeeping(NOW, 7)
     assert result.days_rolled_up == 40  # from the first delivery's day to yesterday
     assert dict(result.pruned.deleted) == {"done deliveries": 3, "failed deliveries": 1, "done fan-outs": 1,
-                                           "failed fan-outs": 1, "day rollups older than 400 days": 0}
+                                           "failed fan-outs": 1, "inbox item bodies": 0,
+                                           "day rollups older than 400 days": 0}
     await assert_figures(EXPECTED)
 
     # Kept: done ones within the retention, failed ones younger than 30 days, the unsettled day (b.example,
@@ -140,13 +145,69 @@ async def test_moot_queue_prune_prints_its_summary(moot: MootInstance, monkeypat
     out = capsys.readouterr().out
     assert "days waiting for the rollup: all (never run)" in out
     # Nothing is rolled up yet, so no delivery may go.
-    assert "Would delete: 1 done fan-outs, 1 failed fan-outs, 0 day rollups older than 400 days." in out
+    assert "Would delete: 1 done fan-outs, 1 failed fan-outs, 0 inbox item bodies, 0 day rollups older than 400 " \
+           "days." in out
     assert await Delivery.all().count() == sum(count for *_, count in QUEUE)
     assert await moot_command(moot, monkeypatch, "queue", "prune") == 0
     out = capsys.readouterr().out
     assert "Deleted: 3 done deliveries, 1 failed deliveries, 1 done fan-outs, 1 failed fan-outs, " \
-           "0 day rollups older than 400 days." in out
+           "0 inbox item bodies, 0 day rollups older than 400 days." in out
     assert "Rolled up 40 days" in out
+
+
+async def test_old_finished_inbox_items_lose_their_body_and_still_stop_duplicates(
+        moot: MootInstance, remote: FakeRemote) -> None:
+    alice = remote.add_actor("alice")
+    owner, _ = await moot.user("owner")
+    page, _ = await moot.page("news", owner)
+    delivered = note_create(alice)
+    delivered["cc"].append(page.uri)
+    delivered["object"]["cc"].append(page.uri)
+    assert await remote.send(alice, f"{moot.base_url}/inbox", delivered) == (202, {"status": "accepted"})
+    await moot.drain()
+    moot.use()
+    assert await InboxItem.filter(activity_id=delivered["id"], state=DONE, outcome="applied").update(
+        created_at=at(20)) == 1
+    gave_up = note_create(alice)  # stored as an item that failed 40 days ago
+    # (activity id, state, outcome, days ago, compacted?)
+    rows = [(gave_up["id"], FAILED, "rejected", 40, True), (alice.new_id("old"), DONE, None, 20, True),
+            (alice.new_id("recent"), DONE, "applied", 3, False), (alice.new_id("young"), FAILED, "rejected", 20, False),
+            (alice.new_id("held"), DONE, "held", 40, False), (alice.new_id("waiting"), PENDING, None, 40, False)]
+    bodies = {delivered["id"]: delivered, gave_up["id"]: gave_up}
+    for activity_id, state, outcome, days_ago, _ in rows:
+        bodies.setdefault(activity_id, {"id": activity_id, "type": "Like", "actor": alice.uri, "object": page.uri})
+        item = await InboxItem.create(activity_id=activity_id, actor_uri=alice.uri, activity=bodies[activity_id],
+                                      state=state, outcome=outcome, last_error="why" if state == FAILED else None,
+                                      next_attempt_at=at(days_ago))
+        await InboxItem.filter(id=item.id).update(created_at=at(days_ago))
+    compacted = {delivered["id"]} | {activity_id for activity_id, *_, gone in rows if gone}
+
+    dry = await run_housekeeping(NOW, 7, dry_run=True)
+    assert dry.pruned.deleted["inbox item bodies"] == 3
+    assert dict(await InboxItem.all().values_list("activity_id", "activity")) == bodies
+
+    result = await run_housekeeping(NOW, 7)
+    assert result.pruned.deleted["inbox item bodies"] == 3
+    stored = {row.activity_id: row for row in await InboxItem.all()}
+    assert {activity_id: row.activity for activity_id, row in stored.items()} == {
+        activity_id: {} if activity_id in compacted else body for activity_id, body in bodies.items()}
+    # The rest of each row stays: state, outcome, error, times.
+    assert [(stored[a].state, stored[a].outcome, stored[a].last_error, stored[a].created_at) for a, *_ in rows] == [
+        (state, outcome, "why" if state == FAILED else None, at(days_ago)) for _, state, outcome, days_ago, _ in rows]
+
+    # Both emptied ones are still known at the inbox: delivered again, they are duplicates.
+    for activity in (delivered, gave_up):
+        assert await remote.send(alice, f"{moot.base_url}/inbox", activity) == (202, {"status": "already received"})
+    moot.use()
+    assert await InboxItem.all().count() == len(bodies)
+    assert await Post.filter(uri=delivered["object"]["id"]).count() == 1
+    # An emptied item that gave up has nothing left to retry; one that still has its body can be.
+    assert await queue_admin.retry("inbox", [stored[gave_up["id"]].id]) == 0
+    assert (await InboxItem.get(activity_id=gave_up["id"])).state == FAILED
+    assert await queue_admin.retry("inbox", [stored[rows[3][0]].id]) == 1
+
+    again = await run_housekeeping(NOW, 7)
+    assert again.pruned.deleted["inbox item bodies"] == 0
 
 
 def test_prune_help_names_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
