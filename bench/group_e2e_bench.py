@@ -244,12 +244,14 @@ async def timed(args: argparse.Namespace, base_url: str, database_url: str, work
             (f" (workers off) + {args.workers} moot worker" if args.workers else " (with its workers)")
         say(f"timing: {processes}, {args.concurrency} in flight from {args.generators} generator(s); {load_average()}")
         cpu_before, machine_before = cpu_of(pids), MachineCpu.now()
+        serve_before = tree_cpu_seconds(pids[0])
         started = time.perf_counter()
         load = await asyncio.to_thread(fire_from_processes, inbox_url, [(r.body, r.headers) for r in requests],
                                        args.concurrency, args.generators)
         accepted_at = time.perf_counter()
         drained_at = await wait_drained(database_url, args.posts + len(senders), started, args.drain_timeout)
         cpu_after, machine_after = cpu_of(pids), MachineCpu.now()
+        serve_after = tree_cpu_seconds(pids[0])
         # Untimed above: the intake workers stay up to expand the last fan-outs for the delivery-only ones.
         delivered = drained_at is None or args.deliveries != "after" or \
             await time_deliveries(args, base_url, database_url, workdir, members, 2 * args.posts)
@@ -267,6 +269,10 @@ async def timed(args: argparse.Namespace, base_url: str, database_url: str, work
     if moot_cpu is not None:
         say(f"  Moot CPU per post: {moot_cpu / args.posts * 1000:.2f} ms (all its processes, the queue's later "
             f"fan-outs and deliveries included)")
+        if args.workers and serve_before is not None and serve_after is not None:
+            serve_cpu = serve_after - serve_before
+            say(f"  of which moot serve (intake) {serve_cpu / args.posts * 1000:.2f} ms, the moot worker processes "
+                f"{(moot_cpu - serve_cpu) / args.posts * 1000:.2f} ms")
     for line in cpu_report(elapsed, moot_cpu, load.generator_cpu, machine, server_label="moot processes"):
         say(f"  {line}")
     say(f"  the member server received {dict(members.received)}")

@@ -178,8 +178,10 @@ RECORD_DELAY = 0.1
 HOST_READY_HORIZON = 0.5
 HOST_BUSY_DEFER = timedelta(seconds=1)
 HOST_DEFER_MIN = timedelta(milliseconds=50)
-# Weight of the newest answer time in a host's running average.
+# Weight of the newest answer time in a host's running average, and how many hosts' averages are kept (the
+# least recently answered go first).
 LATENCY_WEIGHT = 0.2
+LATENCY_HOSTS = 10_000
 
 
 class DeliveryPump:
@@ -274,8 +276,10 @@ class DeliveryPump:
         for task in tasks:
             item = self.inflight.pop(task)
             took = time.monotonic() - self.sent_at.pop(task)
-            before = self.latency.get(item.host)
+            before = self.latency.pop(item.host, None)  # re-inserted last: the dict is oldest-answer first
             self.latency[item.host] = took if before is None else before + LATENCY_WEIGHT * (took - before)
+            if len(self.latency) > LATENCY_HOSTS:
+                del self.latency[next(iter(self.latency))]
             # Sent (its outcome is written within RECORD_DELAY) or failed (retried after its lease): let go.
             self.leases.release(Delivery, [item.delivery.id])
             host = item.host
