@@ -19,7 +19,9 @@ workers off), plus --workers K `moot worker` processes (PostgreSQL only for eith
 `moot worker --only intake`, so no relay is signed or sent while the clock runs; once the inbox queue is empty,
 --workers `moot worker --only delivery` processes start, and the relays' delivery is timed on its own.
 With --deliveries during (the default) the same workers sign and send the relays as they go, taking CPU from
-the posts still coming in.
+the posts still coming in. --deliveries apart runs them at the same time but in processes of their own:
+--workers `moot worker --only intake` beside as many `moot worker --only delivery` (the deployment the README
+suggests when relays are heavy).
 The ceiling, measured in the same run: the same requests to the bare handler of bench/ceiling_bench.py (body,
 Digest, signature parse, JSON, one RSA verify; no database) with as many server processes.
 Checks: every request answered 202, every post stored exactly once in the group with the right parent, every
@@ -27,7 +29,7 @@ inbox row done and applied, two Announces per post from the group (with --delive
 by the member server once the deliveries are done). Exits 1 when a check fails.
 
     .venv/bin/python bench/group_e2e_bench.py [--posts 5000] [--replies 0.7] [--workers 1] [--database-url URL]
-                                              [--deliveries during|after]
+                                              [--deliveries during|apart|after]
 
 Everything talks to 127.0.0.1 only.
 """
@@ -191,12 +193,15 @@ async def moot_fleet(args: argparse.Namespace, base_url: str, database_url: str,
                      workdir: Path) -> AsyncIterator[list[int]]:
     """`moot serve` (workers on unless there are worker processes) and the worker processes; yields their pids."""
     serve_args = ["--processes", str(args.serve_processes)] if args.serve_processes > 1 else []
-    worker_args = ["--only", "intake"] if args.deliveries == "after" else []
+    worker_args = ["--only", "intake"] if args.deliveries != "during" else []
+    senders = args.workers if args.deliveries == "apart" else 0
     async with moot_server(base_url, database_url, workdir, run_workers=args.workers == 0,
                            extra_env=NO_RATE_LIMITS, serve_args=serve_args) as moot:
         async with moot_workers(args.workers, base_url, database_url, workdir, extra_env=NO_RATE_LIMITS,
-                                worker_args=worker_args) as workers:
-            yield [moot.process.pid, *(worker.process.pid for worker in workers)]
+                                worker_args=worker_args) as workers, \
+                moot_workers(senders, base_url, database_url, workdir, extra_env=NO_RATE_LIMITS,
+                             worker_args=["--only", "delivery"], name="delivery") as delivering:
+            yield [moot.process.pid, *(worker.process.pid for worker in [*workers, *delivering])]
 
 
 def cpu_of(pids: Sequence[int]) -> float | None:
@@ -241,7 +246,9 @@ async def timed(args: argparse.Namespace, base_url: str, database_url: str, work
             sign(senders[n % len(senders)], inbox_url, create_note(senders, group_uri, n, args.replies))
             for n in chunk])
         processes = f"moot serve{f' --processes {args.serve_processes}' if args.serve_processes > 1 else ''}" + \
-            (f" (workers off) + {args.workers} moot worker" if args.workers else " (with its workers)")
+            (f" (workers off) + {args.workers} moot worker" if args.workers else " (with its workers)") + \
+            {"during": "", "apart": f" --only intake + {args.workers} --only delivery",
+             "after": " --only intake (deliveries timed after)"}[args.deliveries]
         say(f"timing: {processes}, {args.concurrency} in flight from {args.generators} generator(s); {load_average()}")
         cpu_before, machine_before = cpu_of(pids), MachineCpu.now()
         serve_before = tree_cpu_seconds(pids[0])
@@ -308,14 +315,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--generators", type=positive, default=1, help="load generator processes (default 1)")
     parser.add_argument("--drain-timeout", type=float, default=600.0,
                         help="seconds to wait for the inbox queue to empty (default 600)")
-    parser.add_argument("--deliveries", choices=("during", "after"), default="during",
-                        help="during (default): the workers send the relays as they go; after: the workers run "
+    parser.add_argument("--deliveries", choices=("during", "apart", "after"), default="during",
+                        help="during (default): the workers send the relays as they go; apart: as many more "
+                             "workers run --only delivery beside --only intake ones; after: the workers run "
                              "--only intake while timed, then delivery-only workers send the relays, timed apart "
-                             "(needs --workers)")
+                             "(apart and after need --workers)")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the bare-handler ceiling")
     args = parser.parse_args(argv)
-    if args.deliveries == "after" and args.workers == 0:
-        parser.error("--deliveries after runs moot serve with its workers off: give --workers too")
+    if args.deliveries != "during" and args.workers == 0:
+        parser.error(f"--deliveries {args.deliveries} runs moot serve with its workers off: give --workers too")
     if args.serve_processes > 1 and args.workers == 0:
         parser.error("--serve-processes N runs moot serve with its workers off: give --workers too")
     return args
