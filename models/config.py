@@ -4,6 +4,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
+from tortoise.backends.base.config_generator import expand_db_url
+
+from models.pg_connection import NoResetQueryConnection
+
 # How long a SQLite statement waits for a lock another process holds before "database is locked"
 # (MOOT_SQLITE_BUSY_TIMEOUT_MS; the driver's own default is 5 s).
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -56,8 +60,12 @@ def tortoise_config(database_url: str, *,
     # The connection is named after its engine: tortoise caches SQL per connection name, and the
     # test suite opens SQLite and PostgreSQL databases in one process.
     alias = "postgres" if database_url.startswith("postgres") else "sqlite"
+    connection: str | dict[str, Any] = database_url
+    if alias == "postgres":
+        connection = expand_db_url(database_url)
+        connection["credentials"]["connection_class"] = NoResetQueryConnection  # see models/pg_connection.py
     return {
-        "connections": {alias: database_url},
+        "connections": {alias: connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

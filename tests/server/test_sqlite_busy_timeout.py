@@ -40,4 +40,5 @@ def test_the_url_keeps_its_own_pragmas() -> None:
     assert sqlite_url("sqlite://x.db?synchronous=NORMAL", 9) == "sqlite://x.db?synchronous=NORMAL&busy_timeout=9"
     assert sqlite_url("sqlite://x.db?busy_timeout=100", 9) == "sqlite://x.db?busy_timeout=100"
     pg = tortoise_config("postgres://u@h:5432/db", sqlite_busy_timeout_ms=9)["connections"]["postgres"]
-    assert pg == "postgres://u@h:5432/db"
+    assert pg["engine"] == "tortoise.backends.asyncpg" and "busy_timeout" not in pg["credentials"]
+    assert (pg["credentials"]["host"], pg["credentials"]["port"], pg["credentials"]["database"]) == ("h", 5432, "db")
