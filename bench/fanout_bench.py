@@ -15,8 +15,8 @@ FOR UPDATE SKIP LOCKED), so claiming, sending and recording run on more than one
 then gets cores // N signing threads (at least one; --signing-threads overrides): two processes on two
 cores each have an event loop and a signer, rather than four signers fighting two event loops for the
 cores. The bench reads each worker's deliveries from its /metrics and adds up the CPU of every Moot process.
-Another process cannot wake a worker: it finds new rows at its next poll (up to 1 s), which shows in the
-time to the first delivery; the sending span (first to last delivery answered) is printed beside it.
+The fan-out `moot serve` queues wakes them through PostgreSQL's NOTIFY (channel moot_queue); the sending span
+(first to last delivery answered) is printed beside the time to the first delivery.
 
     .venv/bin/python bench/fanout_bench.py [--followers 1000] [--inboxes 200] [--per-host 8] [--database-url URL]
                                            [--workers N] [--signing-threads N]
