@@ -136,19 +136,20 @@ async def time_deliveries(args: argparse.Namespace, base_url: str, database_url:
         await asyncio.sleep(DRAIN_POLL)  # the intake workers expand what is left
     (_, waiting, total), = await query(database_url, sql)
     say(f"deliveries: {waiting:,} waiting of {total:,}; starting {args.workers} moot worker --only delivery")
+    # The clock starts before the processes do: they start sending before they answer /readyz, and their
+    # start-up (imports, a second or so of CPU) counts against them.
+    started = time.perf_counter()
     async with moot_workers(args.workers, base_url, database_url, workdir, extra_env=NO_RATE_LIMITS,
                             worker_args=["--only", "delivery"], name="delivery") as workers:
         pids = [worker.process.pid for worker in workers]
-        cpu_before, started = cpu_of(pids), time.perf_counter()
         while (await query(database_url, sql))[0][1] and time.perf_counter() - started < args.drain_timeout:
             await asyncio.sleep(DRAIN_POLL)
-        elapsed, cpu_after = time.perf_counter() - started, cpu_of(pids)
+        elapsed, cpu = time.perf_counter() - started, cpu_of(pids)
     (_, left, _), = await query(database_url, sql)
-    # The clock started with the processes, so their start-up (a second or so) counts against them.
     say(f"RESULT relays delivered: {waiting:,} signed deliveries in {elapsed:.2f} s ({waiting / elapsed:,.0f}/s, "
         f"{args.workers} delivery process(es), start-up included); {load_average()}")
-    if cpu_before is not None and cpu_after is not None:
-        say(f"  delivery CPU per delivery: {(cpu_after - cpu_before) / max(waiting, 1) * 1000:.2f} ms")
+    if cpu is not None:
+        say(f"  delivery CPU per delivery: {cpu / max(waiting, 1) * 1000:.2f} ms (start-up included)")
     got = members.received.get("Announce", 0)
     if left or got != expected:
         say(f"CHECK FAILED: {left:,} deliveries still waiting; the member server received {got:,} Announces "
