@@ -275,8 +275,9 @@ async def timed(args: argparse.Namespace, base_url: str, database_url: str, work
     say(f"RESULT end to end: {args.posts / elapsed:,.0f} group posts/s accepted, screened, stored and relayed into "
         f"fan-out rows ({elapsed:.2f} s from the first POST until the inbox queue was empty); {load_average()}")
     if moot_cpu is not None:
-        say(f"  Moot CPU per post: {moot_cpu / args.posts * 1000:.2f} ms (all its processes, the queue's later "
-            f"fan-outs and deliveries included)")
+        relays = "no relays: they are timed after" if args.deliveries == "after" else "the relays sent meanwhile too"
+        say(f"  Moot CPU per post: {moot_cpu / args.posts * 1000:.2f} ms (all its processes while timed: the "
+            f"fan-outs, and {relays})")
         if args.workers and serve_before is not None and serve_after is not None:
             serve_cpu = serve_after - serve_before
             say(f"  of which moot serve (intake) {serve_cpu / args.posts * 1000:.2f} ms, the moot worker processes "
