@@ -26,6 +26,8 @@ JOB_KIND = "queue.housekeeping"
 JOB_KEY = "queue-housekeeping"
 RUN_AT = clock(0, 10)  # UTC: after the day closed (and after page insights' 00:05 and 00:15 jobs' start)
 DEFAULT_RETENTION_DAYS = 7
+# The payload key of the inbox compaction's mark (federation/delivery_stats/prune.py inbox_compacted_through).
+INBOX_MARK = "inbox_compacted_through"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,14 @@ async def run_housekeeping(now: datetime, retention_days: int = DEFAULT_RETENTIO
         days, recounted = await roll_up(day_of(now), progress)
         progress(f"rollup: {days} new days, {recounted} unsettled pairs counted again "
                  f"({time.perf_counter() - started:.1f} s)")
-    pruned = await prune(now, retention_days, dry_run=dry_run, progress=progress)
+    # The inbox compaction's mark lives in the nightly job's payload, so `moot queue prune` and the job share it.
+    job = await ScheduledJob.filter(key=JOB_KEY).first()
+    after = int((job.payload or {}).get(INBOX_MARK, 0)) if job is not None else 0
+    pruned = await prune(now, retention_days, dry_run=dry_run, progress=progress, inbox_after=after)
+    if job is not None and not dry_run and pruned.inbox_compacted_through != after:
+        # Read again: only this key is ours to change.
+        payload = (await ScheduledJob.get(id=job.id)).payload or {}
+        await ScheduledJob.filter(id=job.id).update(payload={**payload, INBOX_MARK: pruned.inbox_compacted_through})
     return HousekeepingResult(days, recounted, pruned, time.perf_counter() - started)
 
 

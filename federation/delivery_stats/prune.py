@@ -12,7 +12,8 @@ What is deleted, and what is kept on purpose:
   last_error) staying. The body is read only while an item is pending (the worker), when an admin retries one
   that gave up (federation/queue_admin.py leaves compacted ones failed), and for the activity type the failed
   list shows (blank once compacted). Held items keep theirs: approving one re-runs it through its row
-  (federation/review.py).
+  (federation/review.py). Each run starts above the last run's mark (`inbox_compacted_through`, kept in the
+  nightly job's payload): the id before the first item that still waits, so no night reads all history again.
 - OutboundActivity: kept. Its id URL is served (web/activitypub.py), public ones make the outbox collection,
   and deliveries that wait or failed point at it for the body.
 Deletes and compactions go by batches of BATCH rows (by ascending id), each its own short transaction, so
@@ -47,6 +48,8 @@ STATS_RETENTION_DAYS = 400
 @dataclass
 class PruneCounts:
     deleted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Every inbox item up to this id is compacted, held, or gone: where the next run's compaction starts.
+    inbox_compacted_through: int = 0
 
     def summary(self) -> str:
         return ", ".join(f"{n:,} {label}" for label, n in self.deleted.items()) or "nothing"
@@ -116,12 +119,14 @@ async def prune_fanouts(state: str, before: datetime, *, dry_run: bool, progress
     return total
 
 
-async def compact_inbox(state: str, before: datetime, *, dry_run: bool, progress: Callable[[str], None]) -> int:
-    """Inbox items in `state` created before `before`, not held and not compacted yet, lose their body; returns
-    how many (would) be compacted. By ascending id from where the last batch ended: compacted rows stay in the
-    table, so starting again from the first id would read them again every batch. (Each run still reads every
-    old row once: no index leads to the uncompacted ones alone.)"""
-    last_id, total = 0, 0
+async def compact_inbox(state: str, before: datetime, *, after_id: int = 0, dry_run: bool,
+                        progress: Callable[[str], None]) -> int:
+    """Inbox items in `state` created before `before`, with an id above `after_id`, not held and not compacted
+    yet, lose their body; returns how many (would) be compacted. By ascending id from where the last batch
+    ended: compacted rows stay in the table, so starting again from the first id would read them again every
+    batch. `after_id` (the last run's inbox_compacted_through) spares each night the rows earlier nights did:
+    no index leads to the uncompacted rows alone."""
+    last_id, total = after_id, 0
     while True:
         ids = await (_compactable(InboxItem.filter(state=state, created_at__lt=before, id__gt=last_id))
                      .order_by("id").limit(BATCH).values_list("id", flat=True))
@@ -136,16 +141,30 @@ async def compact_inbox(state: str, before: datetime, *, dry_run: bool, progress
     return total
 
 
+async def inbox_compacted_through(after_id: int, done_before: datetime, failed_before: datetime) -> int:
+    """The highest id up to which no inbox item waits to be compacted by a later run: the item before the first
+    one above `after_id` that is not finished, or finished too recently (held ones are kept on purpose and
+    do not count). One item that waits (a failed one for its 30 days) holds the mark there, so later runs read
+    from it again: at most the retention's worth of rows, never the whole history."""
+    waiting = await (InboxItem.filter(id__gt=after_id).filter(Q(outcome__isnull=True) | ~Q(outcome=HELD))
+                     .exclude(Q(state=DONE, created_at__lt=done_before) | Q(state=FAILED, created_at__lt=failed_before))
+                     .order_by("id").limit(1).values_list("id", flat=True))
+    if waiting:
+        return max(after_id, int(waiting[0]) - 1)
+    last = await InboxItem.filter(id__gt=after_id).order_by("-id").limit(1).values_list("id", flat=True)
+    return int(last[0]) if last else after_id
+
+
 def _compactable(query: QuerySet[InboxItem]) -> QuerySet[InboxItem]:
     # outcome is null on rows processed before outcomes were recorded; `<> 'held'` alone would leave them out.
     return query.filter(Q(outcome__isnull=True) | ~Q(outcome=HELD)).exclude(activity=COMPACTED_ACTIVITY)
 
 
 async def prune(now: datetime, retention_days: int, *, dry_run: bool = False,
-                progress: Callable[[str], None] = log.info) -> PruneCounts:
-    """Delete what the retention lets go, and empty old inbox items. Rows of days not rolled up yet are never
-    deleted."""
-    counts = PruneCounts()
+                progress: Callable[[str], None] = log.info, inbox_after: int = 0) -> PruneCounts:
+    """Delete what the retention lets go, and empty old inbox items above `inbox_after` (the last run's
+    inbox_compacted_through). Rows of days not rolled up yet are never deleted."""
+    counts = PruneCounts(inbox_compacted_through=inbox_after)
     last = await last_counted_day()
     counted_until = day_start(last + timedelta(days=1)) if last else None
     done_before = now - timedelta(days=retention_days)
@@ -159,8 +178,10 @@ async def prune(now: datetime, retention_days: int, *, dry_run: bool = False,
             state, before, dry_run=dry_run, progress=progress)
     compacted = 0
     for state, before in ((DONE, done_before), (FAILED, failed_before)):
-        compacted += await compact_inbox(state, before, dry_run=dry_run, progress=progress)
+        compacted += await compact_inbox(state, before, after_id=inbox_after, dry_run=dry_run, progress=progress)
     counts.deleted["inbox item bodies"] = compacted
+    if not dry_run:
+        counts.inbox_compacted_through = await inbox_compacted_through(inbox_after, done_before, failed_before)
     old_stats = DeliveryDayStat.filter(day__lt=day_of(now) - timedelta(days=STATS_RETENTION_DAYS))
     old_periods = DeliveryPeriodStat.filter(today__lt=day_of(now))
     label = f"day rollups older than {STATS_RETENTION_DAYS} days"

@@ -210,6 +210,48 @@ async def test_old_finished_inbox_items_lose_their_body_and_still_stop_duplicate
     assert again.pruned.deleted["inbox item bodies"] == 0
 
 
+async def test_each_run_compacts_from_where_the_last_one_left_every_item_done(moot: MootInstance) -> None:
+    """The mark (in the nightly job's payload) stops before the first item that still waits: later runs read
+    from there, not from the first item ever received."""
+    moot.use()
+    await ensure_scheduled(NOW)
+    ids = []
+    for name, days_ago in (("first", 20), ("second", 20), ("recent", 3), ("after", 20)):
+        item = await InboxItem.create(activity_id=f"https://elsewhere.example/{name}", actor_uri="https://e.x/a",
+                                      activity={"type": "Like", "name": name}, state=DONE, outcome="applied",
+                                      next_attempt_at=at(days_ago))
+        await InboxItem.filter(id=item.id).update(created_at=at(days_ago))
+        ids.append(item.id)
+    first, second, recent, after = ids
+
+    async def mark() -> int:
+        return (await ScheduledJob.get(key=JOB_KEY)).payload["inbox_compacted_through"]
+
+    assert (await run_housekeeping(NOW, 7)).pruned.deleted["inbox item bodies"] == 3
+    assert await mark() == second  # "recent" still waits for its seven days
+    # A body below the mark is not read again (put back here to see it); one above it is.
+    await InboxItem.filter(id__in=[first, after]).update(activity={"type": "Like", "back": True})
+    assert (await run_housekeeping(NOW, 7)).pruned.deleted["inbox item bodies"] == 1
+    assert (await InboxItem.get(id=first)).activity == {"type": "Like", "back": True}
+    assert (await InboxItem.get(id=after)).activity == {}
+    assert await mark() == second
+    # Ten days on, "recent" is old too: compacted, and the mark passes every item.
+    assert (await run_housekeeping(NOW + timedelta(days=10), 7)).pruned.deleted["inbox item bodies"] == 1
+    assert (await InboxItem.get(id=recent)).activity == {}
+    assert await mark() == after
+    # A dry run moves nothing.
+    await run_housekeeping(NOW + timedelta(days=10), 7, dry_run=True)
+    assert await mark() == after
+    # The nightly job moves it too, and keeps it when it schedules its next night.
+    late = await InboxItem.create(activity_id="https://elsewhere.example/late", actor_uri="https://e.x/a",
+                                  activity={"type": "Like"}, state=DONE, outcome="applied", next_attempt_at=at(20))
+    await InboxItem.filter(id=late.id).update(created_at=at(20))
+    assert await run_due_jobs(moot.fed, now=NOW + timedelta(days=10)) == 1
+    job = await ScheduledJob.get(key=JOB_KEY)
+    assert job.state == PENDING and job.next_attempt_at > NOW + timedelta(days=10)
+    assert job.payload["inbox_compacted_through"] == late.id and (await InboxItem.get(id=late.id)).activity == {}
+
+
 def test_prune_help_names_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         build_parser().parse_args(["queue", "prune", "--help"])
