@@ -15,7 +15,7 @@ from models.posts import Post
 from models.queues import DONE, InboxItem
 from tests.conftest import MootInstance
 from tests.fakeremote import FakeRemote
-from tests.federation.test_inbox_batches import count_flushes, queue
+from tests.federation.test_inbox_batches import count_flushes, queue, queued_posts
 from tests.groups.helpers import announces, lemmy_comment, lemmy_page, make_group, plain, remote_member, wrapped
 from tests.notifications.helpers import post
 
@@ -136,10 +136,7 @@ async def test_text_with_nul_in_a_batch_is_stored_without_it(
     moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # PostgreSQL refuses a NUL in text (and in jsonb); rows written together skip save()'s hook that drops it.
-    group, _, _, _ = await make_group(moot)
-    bea, _ = await remote_member(moot, remote, group, "bea")
-    pages = [lemmy_page(bea, group, title=f"Bed {n}", content=f"<p>row\x00{n}</p>") for n in range(3)]
-    await queue(moot, remote, bea, group, *pages)
+    group, bea, pages = await queued_posts(moot, remote, "Bed", 3, content="<p>row\x00{n}</p>")
     flushes = count_flushes(monkeypatch)
     await moot.drain()
 

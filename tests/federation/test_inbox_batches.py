@@ -35,6 +35,17 @@ async def queue(moot: MootInstance, remote: FakeRemote, actor: FakeActor, group:
     moot.use()
 
 
+async def queued_posts(moot: MootInstance, remote: FakeRemote, title: str, count: int,
+                       content: str = "<p>Ideas?</p>") -> tuple[Actor, FakeActor, list[dict]]:
+    """A public group, its remote member bea, and `count` posts of hers (titled "TITLE 0", ...; `content` may
+    name {n}) taken in by its inbox, not yet processed."""
+    group, _, _, _ = await make_group(moot)
+    bea, _ = await remote_member(moot, remote, group, "bea")
+    pages = [lemmy_page(bea, group, title=f"{title} {n}", content=content.format(n=n)) for n in range(count)]
+    await queue(moot, remote, bea, group, *pages)
+    return group, bea, pages
+
+
 def count_flushes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many batches committed their relays (one entry per flush)."""
     flushes: list[int] = []
@@ -81,10 +92,7 @@ async def test_a_run_of_posts_is_one_batch_and_a_bad_item_fails_alone(
 async def test_a_worker_killed_mid_batch_leaves_nothing_half_applied(
     moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    group, _, _, _ = await make_group(moot)
-    bea, _ = await remote_member(moot, remote, group, "bea")
-    pages = [lemmy_page(bea, group, title=f"Row {n}") for n in range(4)]
-    await queue(moot, remote, bea, group, *pages)
+    group, bea, pages = await queued_posts(moot, remote, "Row", 4)
     mark_done = dispatch._mark_done
 
     async def killed(done: Any, keeper: Any) -> None:

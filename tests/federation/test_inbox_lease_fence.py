@@ -24,7 +24,7 @@ from models.posts import Post
 from models.queues import DONE, FAILED, PENDING, FanOut, InboxItem, OutboundActivity
 from tests.conftest import MootInstance
 from tests.fakeremote import FakeRemote
-from tests.federation.test_inbox_batches import count_flushes, queue
+from tests.federation.test_inbox_batches import count_flushes, queue, queued_posts
 from tests.groups.helpers import lemmy_page, make_group, plain, remote_member
 
 
@@ -55,10 +55,7 @@ async def announces(group: Actor) -> list[int]:
 async def test_a_batch_whose_lease_was_lost_commits_nothing(
     moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    group, _, _, _ = await make_group(moot)
-    bea, _ = await remote_member(moot, remote, group, "bea")
-    pages = [lemmy_page(bea, group, title=f"Bed {n}") for n in range(4)]
-    await queue(moot, remote, bea, group, *pages)
+    group, bea, pages = await queued_posts(moot, remote, "Bed", 4)
     items, keeper = await claimed(moot)
     assert [item.activity_id for item in items] == [page["id"] for page in pages]
     other = await taken_over(items)
@@ -84,10 +81,7 @@ async def test_a_batch_whose_lease_was_lost_commits_nothing(
 async def test_a_batch_with_some_leases_lost_applies_only_the_rest_one_by_one(
     moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    group, _, _, _ = await make_group(moot)
-    bea, _ = await remote_member(moot, remote, group, "bea")
-    pages = [lemmy_page(bea, group, title=f"Row {n}") for n in range(4)]
-    await queue(moot, remote, bea, group, *pages)
+    group, bea, pages = await queued_posts(moot, remote, "Row", 4)
     items, keeper = await claimed(moot)
     lost, kept = items[1:3], [items[0], items[3]]
     other = await taken_over(lost)
@@ -113,10 +107,7 @@ async def test_a_batch_with_some_leases_lost_applies_only_the_rest_one_by_one(
 async def test_a_batch_whose_leases_hold_commits(
     moot: MootInstance, remote: FakeRemote, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    group, _, _, _ = await make_group(moot)
-    bea, _ = await remote_member(moot, remote, group, "bea")
-    pages = [lemmy_page(bea, group, title=f"Kept {n}") for n in range(4)]
-    await queue(moot, remote, bea, group, *pages)
+    group, bea, pages = await queued_posts(moot, remote, "Kept", 4)
     items, keeper = await claimed(moot)
     assert await keeper.renew() == 4  # a renewal that committed before the finish: its deadline is ours too
     flushes = count_flushes(monkeypatch)
@@ -163,10 +154,7 @@ async def test_a_renewal_racing_the_finish_does_not_fail_it(
 ) -> None:
     """The renewal has written its deadline (committed) but not yet come back to the keeper when the batch
     finishes: the keeper recorded that deadline before writing it, so the fence accepts it."""
-    group, _, _, _ = await make_group(moot)
-    bea, _ = await remote_member(moot, remote, group, "bea")
-    pages = [lemmy_page(bea, group, title=f"Race {n}") for n in range(3)]
-    await queue(moot, remote, bea, group, *pages)
+    group, bea, pages = await queued_posts(moot, remote, "Race", 3)
     items, keeper = await claimed(moot)
     committed, go_on = asyncio.Event(), asyncio.Event()
     transaction = leases.in_transaction
